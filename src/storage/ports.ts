@@ -1,0 +1,98 @@
+import type {
+  Channel,
+  ChannelQuery,
+  ChannelSyncResult,
+  ChannelUpdate,
+  Device,
+  DeviceEvent,
+  DeviceEventQuery,
+  DeviceQuery,
+  DeviceUpdate,
+  Page,
+} from './types';
+
+/**
+ * The index store: durable records (devices, channels, device events; later recordings, alarms...).
+ * Adapters: SQLite (embedded default, better-sqlite3) and MongoDB (mongoose, selected by MONGO_URL).
+ * Every adapter passes test/storage/index-store.contract.ts.
+ */
+export interface IndexStore {
+  readonly kind: 'sqlite' | 'mongodb';
+  init(): Promise<void>;
+  /** Flushes pending writes and closes. Idempotent. */
+  close(): Promise<void>;
+
+  /** Creates the device when missing (defaults for unset fields) or merges the given fields. */
+  upsertDevice(deviceId: string, update: DeviceUpdate): Promise<Device>;
+  getDevice(deviceId: string): Promise<Device | null>;
+  listDevices(query: DeviceQuery): Promise<Page<Device>>;
+  /** Deletes the device and its channels (its events are kept for the accounting history). */
+  deleteDevice(deviceId: string): Promise<boolean>;
+
+  /**
+   * Upserts a device's channels. With `complete: true` (a whole catalog answer) channels of the
+   * device that are not in the list are marked present=false; they are never deleted here.
+   * Updates the device's channelCount to the number of present channels.
+   */
+  syncChannels(deviceId: string, channels: ChannelUpdate[], options: { complete: boolean }): Promise<ChannelSyncResult>;
+  /** A channel by ID; with deviceId, that device's channel (IDs can repeat across devices). */
+  getChannel(channelId: string, deviceId?: string): Promise<Channel | null>;
+  listChannels(query: ChannelQuery): Promise<Page<Channel>>;
+
+  appendDeviceEvents(events: DeviceEvent[]): Promise<void>;
+  /** Events with from <= time < to, oldest first. */
+  listDeviceEvents(query: DeviceEventQuery): Promise<DeviceEvent[]>;
+}
+
+/** A device's current registration, shared between signaling nodes. */
+export interface Registration {
+  deviceId: string;
+  transport: 'udp' | 'tcp';
+  /** Where the REGISTER came from (received/rport): answers and later requests go here. */
+  address: string;
+  port: number;
+  contact: string;
+  callId: string;
+  registeredAt: number;
+  expiresAt: number;
+  lastSeenAt: number;
+  /** Node that holds the device's signaling (for multi-node deployments). */
+  nodeId: string;
+}
+
+/**
+ * The state store: shared runtime state with expiry. Adapters: in-process (default) and Redis
+ * (ioredis, selected by REDIS_URL). Every adapter passes test/storage/state-store.contract.ts.
+ */
+export interface StateStore {
+  readonly kind: 'memory' | 'redis';
+  init(): Promise<void>;
+  close(): Promise<void>;
+
+  putRegistration(registration: Registration): Promise<void>;
+  getRegistration(deviceId: string): Promise<Registration | null>;
+  deleteRegistration(deviceId: string): Promise<void>;
+  /** Updates lastSeenAt (and address/port when they changed); no-op when not registered. */
+  touchRegistration(deviceId: string, at: number, peer?: { transport: 'udp' | 'tcp'; address: string; port: number }): Promise<void>;
+  countRegistrations(): Promise<number>;
+
+  /**
+   * Liveness deadlines: the time after which a device is considered gone (registration expiry or
+   * missed keepalives, whichever is earlier). setDeadline replaces the previous deadline.
+   */
+  setDeadline(deviceId: string, at: number): Promise<void>;
+  clearDeadline(deviceId: string): Promise<void>;
+  /** Removes and returns up to `limit` device IDs whose deadline is <= now (each returned once). */
+  takeExpired(now: number, limit: number): Promise<string[]>;
+
+  /** Stores a value that disappears after ttlMs. */
+  putEphemeral(key: string, value: string, ttlMs: number): Promise<void>;
+  getEphemeral(key: string): Promise<string | null>;
+  deleteEphemeral(key: string): Promise<void>;
+  /** Increments a counter that expires ttlMs after its first increment; returns the new value. */
+  increment(key: string, ttlMs: number): Promise<number>;
+
+  /** Exclusive lease (ports, SSRCs, sessions): true when acquired or already held by this owner. */
+  acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  releaseLease(key: string, owner: string): Promise<void>;
+}
