@@ -1,0 +1,62 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NonceIssuer, parseDigestHeader, verifyDigest } from '../../../src/sip/auth/digest';
+import { pick, prng, randomInt } from '../manscdp/prng';
+
+const SEEDS = [
+  'Digest username="34020000001320000002", realm="34020000", nonce="1715926053", uri="sip:34020000002000000010@192.168.6.106:5062", response="fa983ee8abd2b6ff36b857c660b06f67", algorithm=MD5',
+  'Digest realm="34020000",algorithm=MD5,nonce="1715926053"',
+  'Digest username="a", realm="x \\"y\\"", nonce=abc, uri="sip:1@2", qop=auth, nc=00000001, cnonce="c", response="00"',
+];
+const PIECES = ['"', '\\', ',', '=', ' ', '\t', '\r\n ', 'Digest', 'qop', 'auth', '\u0000', '中', '""', '=,'];
+
+function mutate(rand: () => number, s: string): string {
+  let out = s;
+  for (let r = 0; r < 1 + randomInt(rand, 4); r++) {
+    const at = randomInt(rand, out.length + 1);
+    switch (randomInt(rand, 4)) {
+      case 0:
+        out = out.slice(0, at);
+        break;
+      case 1:
+        out = out.slice(0, at) + pick(rand, PIECES) + out.slice(at);
+        break;
+      case 2:
+        out = out.slice(0, at) + out.slice(at + randomInt(rand, 20));
+        break;
+      default:
+        out = out.slice(0, at) + String.fromCharCode(randomInt(rand, 0x3000)) + out.slice(at);
+    }
+  }
+  return out;
+}
+
+void describe('fuzzing digest header parsing', () => {
+  void test('5,000 mutated and random headers never throw; parsed ones have lower-case names', () => {
+    const rand = prng(2617);
+    let parsed = 0;
+    for (let i = 0; i < 5000; i++) {
+      const input =
+        rand() < 0.2
+          ? Array.from({ length: randomInt(rand, 60) }, () => String.fromCharCode(randomInt(rand, 128))).join('')
+          : mutate(rand, pick(rand, SEEDS));
+      const h = parseDigestHeader(input);
+      if (h === null) continue;
+      parsed++;
+      assert.ok(h.scheme.length > 0, `case ${i}`);
+      for (const k of h.params.keys()) assert.equal(k, k.toLowerCase(), `case ${i}`);
+      assert.equal(typeof verifyDigest(h.params, 'REGISTER', 'pw'), 'boolean');
+    }
+    assert.ok(parsed > 500, `only ${parsed} parsed`);
+  });
+
+  void test('random nonces never check as valid', () => {
+    const rand = prng(99);
+    const issuer = new NonceIssuer(Buffer.alloc(32, 1), 60_000);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    for (let i = 0; i < 2000; i++) {
+      const nonce = Array.from({ length: rand() < 0.8 ? 38 : randomInt(rand, 60) }, () => alphabet[randomInt(rand, 64)]).join('');
+      assert.equal(issuer.check(nonce), 'invalid');
+    }
+  });
+});

@@ -1,0 +1,19 @@
+/** A small seeded PRNG (mulberry32) so that fuzz failures reproduce. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomInt(rand: () => number, maxExclusive: number): number {
+  return Math.floor(rand() * maxExclusive);
+}
+
+export function pick<T>(rand: () => number, items: readonly T[]): T {
+  return items[randomInt(rand, items.length)] as T;
+}
