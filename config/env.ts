@@ -1,0 +1,45 @@
+/**
+ * Environment variables that override options. Each entry: variable -> option path and type.
+ * Lists are comma-separated; booleans accept true/false/1/0/yes/no.
+ */
+export type EnvKind = 'string' | 'int' | 'bool' | 'list';
+
+export const envBindings: ReadonlyArray<{ env: string; path: string; kind: EnvKind }> = [
+  { env: 'GBVMS_NODE_ID', path: 'nodeId', kind: 'string' },
+  { env: 'GBVMS_DATA_DIR', path: 'dataDir', kind: 'string' },
+  { env: 'GBVMS_TIMEZONE', path: 'timezone', kind: 'string' },
+  { env: 'GBVMS_LOG_LEVEL', path: 'log.level', kind: 'string' },
+  { env: 'GBVMS_SIP_ID', path: 'sip.id', kind: 'string' },
+  { env: 'GBVMS_SIP_DOMAIN', path: 'sip.domain', kind: 'string' },
+  { env: 'GBVMS_SIP_REALM', path: 'sip.realm', kind: 'string' },
+  { env: 'GBVMS_SIP_HOST', path: 'sip.host', kind: 'string' },
+  { env: 'GBVMS_SIP_ADVERTISED_HOST', path: 'sip.advertisedHost', kind: 'string' },
+  { env: 'GBVMS_SIP_PORT', path: 'sip.port', kind: 'int' },
+  { env: 'GBVMS_SIP_PASSWORD', path: 'sip.password', kind: 'string' },
+  { env: 'GBVMS_SIP_AUTO_ENROLL', path: 'sip.autoEnroll', kind: 'bool' },
+  { env: 'GBVMS_SIP_DENY_LIST', path: 'sip.denyList', kind: 'list' },
+  { env: 'GBVMS_SIP_MIN_EXPIRES', path: 'sip.minExpiresSec', kind: 'int' },
+  { env: 'GBVMS_SIP_MAX_EXPIRES', path: 'sip.maxExpiresSec', kind: 'int' },
+  { env: 'GBVMS_SIP_NONCE_TTL', path: 'sip.nonceTtlSec', kind: 'int' },
+  { env: 'GBVMS_SIP_NONCE_SECRET', path: 'sip.nonceSecret', kind: 'string' },
+  { env: 'GBVMS_SIP_DIGEST_QOP', path: 'sip.digestQop', kind: 'bool' },
+  { env: 'GBVMS_SIP_AUTH_FAILURE_LIMIT', path: 'sip.authFailureLimit', kind: 'int' },
+  { env: 'GBVMS_SIP_AUTH_FAILURE_WINDOW', path: 'sip.authFailureWindowSec', kind: 'int' },
+  { env: 'GBVMS_SIP_AUTH_BLOCK', path: 'sip.authBlockSec', kind: 'int' },
+  { env: 'GBVMS_SIP_MAX_MESSAGE_BYTES', path: 'sip.maxMessageBytes', kind: 'int' },
+  { env: 'GBVMS_SIP_T1_MS', path: 'sip.t1Ms', kind: 'int' },
+  { env: 'GBVMS_SIP_TRANSACTION_TIMEOUT_MS', path: 'sip.transactionTimeoutMs', kind: 'int' },
+  { env: 'GBVMS_SIP_UDP_RCVBUF', path: 'sip.udpReceiveBufferBytes', kind: 'int' },
+  { env: 'GBVMS_KEEPALIVE_INTERVAL', path: 'keepalive.intervalSec', kind: 'int' },
+  { env: 'GBVMS_KEEPALIVE_TIMEOUT_COUNT', path: 'keepalive.timeoutCount', kind: 'int' },
+  { env: 'GBVMS_KEEPALIVE_SWEEP_MS', path: 'keepalive.sweepIntervalMs', kind: 'int' },
+  { env: 'GBVMS_CATALOG_ON_REGISTER', path: 'catalog.queryOnRegister', kind: 'bool' },
+  { env: 'GBVMS_CATALOG_TIMEOUT_MS', path: 'catalog.timeoutMs', kind: 'int' },
+  { env: 'GBVMS_CATALOG_CONCURRENCY', path: 'catalog.concurrency', kind: 'int' },
+  { env: 'GBVMS_QUERY_TIMEOUT_MS', path: 'catalog.queryTimeoutMs', kind: 'int' },
+  { env: 'GBVMS_HTTP_HOST', path: 'http.host', kind: 'string' },
+  { env: 'GBVMS_HTTP_PORT', path: 'http.port', kind: 'int' },
+  { env: 'GBVMS_API_TOKEN', path: 'http.apiToken', kind: 'string' },
+  { env: 'MONGO_URL', path: 'mongoUrl', kind: 'string' },
+  { env: 'REDIS_URL', path: 'redisUrl', kind: 'string' },
+];

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/**
+ * Every option of gbvms, with its default and why it exists. The environment variable that
+ * overrides each option is named in config/env.ts; README.md lists both.
+ */
+
+const gbId = z.string().regex(/^\d{20}$/, 'must be a 20-digit GB/T 28181 ID');
+const port = z.number().int().min(0).max(65535);
+
+export const configSchema = z.object({
+  /** Name of this node in logs and in the state store (multi-node deployments). */
+  nodeId: z.string().min(1).default('gbvms-1'),
+  /** Folder for the SQLite index and, later, footage. Created at start. */
+  dataDir: z.string().min(1).default('./data'),
+  /** Time zone of the times GB/T 28181 carries in XML, SDP and the REGISTER 200 OK Date header. */
+  timezone: z.string().min(1).default('Asia/Shanghai'),
+  log: z
+    .object({
+      /** pino level: fatal, error, warn, info, debug, trace or silent. */
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+
+  sip: z
+    .object({
+      /** The platform's own 20-digit SIP server ID (type 200). */
+      id: gbId.default('34020000002000000001'),
+      /** SIP domain; defaults to the first 10 digits of the ID, as the standard suggests. */
+      domain: z.string().min(1).optional(),
+      /** Digest realm offered to devices; defaults to the domain. */
+      realm: z.string().min(1).optional(),
+      /** Address to bind SIP (UDP and TCP) to. */
+      host: z.string().min(1).default('0.0.0.0'),
+      /** Address written into Via/Contact/SDP; defaults to the first non-internal IPv4 (127.0.0.1 if none). */
+      advertisedHost: z.string().min(1).optional(),
+      /** Port for SIP over both UDP and TCP. */
+      port: port.default(5060),
+      /** Default device password (used for devices without their own password). */
+      password: z.string().min(1).default('12345678'),
+      /** Devices not yet in the index may register with the default password and are enrolled. Off for closed deployments. */
+      autoEnroll: z.boolean().default(true),
+      /** Device IDs refused at REGISTER. */
+      denyList: z.array(gbId).default([]),
+      /** Registration expiry bounds in seconds: shorter asks get 423, longer ones are capped. */
+      minExpiresSec: z.number().int().min(1).default(60),
+      maxExpiresSec: z.number().int().min(60).default(86400),
+      /** How long a digest nonce stays valid; older ones are answered with stale=true. */
+      nonceTtlSec: z.number().int().min(10).default(300),
+      /** Secret that signs nonces; nodes sharing devices must share it. Random per process when unset. */
+      nonceSecret: z.string().min(16).optional(),
+      /** Offer qop=auth in challenges (devices that cannot do it may still answer without qop). */
+      digestQop: z.boolean().default(true),
+      /** Failed digest answers from one source address within the window before it is refused with 403. */
+      authFailureLimit: z.number().int().min(1).default(5),
+      authFailureWindowSec: z.number().int().min(1).default(60),
+      /** How long a source that passed the failure limit stays refused. */
+      authBlockSec: z.number().int().min(1).default(300),
+      /** Largest SIP message accepted (bytes); bigger ones are refused. */
+      maxMessageBytes: z.number().int().min(1024).max(1048576).default(65535),
+      /** RFC 3261 T1 (ms); transaction timeout is 64*T1 unless set. */
+      t1Ms: z.number().int().min(10).default(500),
+      transactionTimeoutMs: z.number().int().min(100).optional(),
+      /** Kernel receive buffer asked for the UDP socket (bytes): registration storms arrive in bursts. */
+      udpReceiveBufferBytes: z.number().int().min(65536).default(8 * 1024 * 1024),
+      userAgent: z.string().default('gbvms'),
+    })
+    .prefault({}),
+
+  keepalive: z
+    .object({
+      /** Expected keepalive period of devices (seconds); 60 in the standard's default. */
+      intervalSec: z.number().int().min(1).default(60),
+      /** Missed periods before a device is marked offline. */
+      timeoutCount: z.number().int().min(1).default(3),
+      /** How often the liveness sweep runs (ms). */
+      sweepIntervalMs: z.number().int().min(50).default(1000),
+    })
+    .prefault({}),
+
+  catalog: z
+    .object({
+      /** Query a device's catalog after it registers (not on refreshes). */
+      queryOnRegister: z.boolean().default(true),
+      /** Time to collect every MESSAGE of a split catalog answer (ms). */
+      timeoutMs: z.number().int().min(100).default(15000),
+      /** Catalog queries in flight at once (a registration storm must not flood the devices' side). */
+      concurrency: z.number().int().min(1).default(64),
+      /** Time to wait for DeviceInfo/DeviceStatus answers (ms). */
+      queryTimeoutMs: z.number().int().min(100).default(10000),
+    })
+    .prefault({}),
+
+  http: z
+    .object({
+      host: z.string().min(1).default('0.0.0.0'),
+      port: port.default(18080),
+      /** Bearer token for /api/v1; generated and written to <dataDir>/api-token when unset. */
+      apiToken: z.string().min(8).optional(),
+    })
+    .prefault({}),
+
+  /** MongoDB connection string: selects the MongoDB index store instead of SQLite. */
+  mongoUrl: z.string().url().optional(),
+  /** Redis connection string: selects the Redis state store instead of in-process state. */
+  redisUrl: z.string().url().optional(),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;

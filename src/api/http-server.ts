@@ -1,0 +1,67 @@
+import { createServer, type Server } from 'node:http';
+import { Router } from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import type { DeviceService } from '../sip/device/device-service';
+import { bearerAuth } from './auth';
+import { errorMiddleware } from './errors';
+import { openApiDocument } from './openapi';
+import { deviceRoutes } from './routes/devices';
+
+export interface ApiDeps {
+  devices: DeviceService;
+  metrics: Metrics;
+  logger: Logger;
+  apiToken: string;
+  /** Returns problems that make the node unhealthy (empty when healthy). */
+  health: () => Promise<Record<string, string>>;
+  /** Refreshes gauges before /metrics is read. */
+  beforeMetrics?: () => Promise<void>;
+}
+
+/** The koa application: /healthz, /metrics, and the authenticated /api/v1. */
+export function createApiApp(deps: ApiDeps): { app: Koa; api: Router } {
+  const app = new Koa();
+  app.proxy = false;
+  app.silent = true;
+  app.use(errorMiddleware(deps.logger));
+
+  const root = new Router();
+  root.get('/healthz', async (ctx) => {
+    const problems = await deps.health();
+    const ok = Object.keys(problems).length === 0;
+    ctx.status = ok ? 200 : 503;
+    ctx.body = { status: ok ? 'ok' : 'degraded', problems };
+  });
+  root.get('/metrics', async (ctx) => {
+    await deps.beforeMetrics?.();
+    ctx.type = deps.metrics.registry.contentType;
+    ctx.body = await deps.metrics.registry.metrics();
+  });
+  root.get('/api/v1/openapi.json', (ctx) => {
+    ctx.body = openApiDocument;
+  });
+
+  const api = new Router({ prefix: '/api/v1' });
+  api.use(bearerAuth(deps.apiToken));
+  const devices = deviceRoutes(deps.devices);
+  api.use(devices.routes(), devices.allowedMethods());
+
+  app.use(root.routes()).use(root.allowedMethods());
+  app.use(api.routes()).use(api.allowedMethods());
+  return { app, api: devices };
+}
+
+export async function listenHttp(app: Koa, host: string, port: number): Promise<Server> {
+  const server = createServer(app.callback());
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}

@@ -1,0 +1,218 @@
+/**
+ * The OpenAPI 3.1 description of /api/v1, written by hand as the contract for upper-level systems.
+ * test/api/openapi.test.ts checks it against the routes the server really has.
+ */
+const gbId = { type: 'string', pattern: '^\\d{20}$', example: '34020000001320000001' };
+const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+const errors = {
+  '400': errorResponse,
+  '401': errorResponse,
+  '404': errorResponse,
+};
+const deviceErrors = {
+  ...errors,
+  '409': { ...errorResponse, description: 'Device offline' },
+  '502': { ...errorResponse, description: 'Device answered with an error' },
+  '504': { ...errorResponse, description: 'Device did not answer in time' },
+};
+const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const pageOf = (name: string) => ({
+  type: 'object',
+  required: ['items', 'total', 'offset', 'limit'],
+  properties: { items: { type: 'array', items: ref(name) }, total: { type: 'integer' }, offset: { type: 'integer' }, limit: { type: 'integer' } },
+});
+const q = (name: string, schema: object, description: string) => ({ name, in: 'query', required: false, schema, description });
+const p = (name: string) => ({ name, in: 'path', required: true, schema: gbId });
+const paging = [q('offset', { type: 'integer', minimum: 0, default: 0 }, 'Items to skip'), q('limit', { type: 'integer', minimum: 1, maximum: 1000, default: 50 }, 'Page size')];
+const channelFilters = [
+  q('parentId', { type: 'string' }, 'Only children of this organisation node or device'),
+  q('status', { type: 'string', enum: ['ON', 'OFF', 'UNKNOWN'] }, 'Channel status'),
+  q('keyword', { type: 'string' }, 'Substring of ID, name or address'),
+  q('includeMissing', { type: 'boolean' }, 'Also channels missing from the last complete catalog'),
+];
+const deviceWritable = {
+  name: { type: ['string', 'null'], maxLength: 128 },
+  password: { type: ['string', 'null'], description: 'Per-device digest password; null returns to the global password' },
+  charset: { type: ['string', 'null'], enum: ['GB2312', 'GBK', 'GB18030', 'UTF-8', null], description: 'Charset of XML bodies to and from the device; null = automatic' },
+};
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'gbvms API',
+    version: '1.0.0',
+    description: 'GB/T 28181 video management server. Every /api/v1 route needs `Authorization: Bearer <token>` except openapi.json.',
+  },
+  servers: [{ url: '/api/v1' }],
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } } },
+      },
+      Device: {
+        type: 'object',
+        properties: {
+          deviceId: gbId,
+          name: { type: ['string', 'null'] },
+          manufacturer: { type: ['string', 'null'] },
+          model: { type: ['string', 'null'] },
+          firmware: { type: ['string', 'null'] },
+          typeCode: { type: 'string', description: 'Digits 11-13 of the ID (132 IPC, 118 NVR, ...)' },
+          gbVersion: { type: 'string', enum: ['2016', '2022', 'unknown'] },
+          charset: { type: ['string', 'null'] },
+          hasOwnPassword: { type: 'boolean' },
+          online: { type: 'boolean' },
+          transport: { type: 'string', enum: ['udp', 'tcp'] },
+          remoteAddress: { type: ['string', 'null'], description: 'Where its packets come from (NAT-aware)' },
+          remotePort: { type: ['integer', 'null'] },
+          contact: { type: ['string', 'null'] },
+          expires: { type: ['integer', 'null'] },
+          registeredAt: { type: ['integer', 'null'], description: 'Epoch ms' },
+          lastSeenAt: { type: ['integer', 'null'], description: 'Epoch ms of the last REGISTER or keepalive' },
+          registrationExpiresAt: { type: ['integer', 'null'] },
+          channelCount: { type: 'integer' },
+          createdAt: { type: 'integer' },
+          updatedAt: { type: 'integer' },
+        },
+      },
+      Channel: {
+        type: 'object',
+        properties: {
+          deviceId: gbId,
+          channelId: { type: 'string' },
+          name: { type: ['string', 'null'] },
+          manufacturer: { type: ['string', 'null'] },
+          model: { type: ['string', 'null'] },
+          owner: { type: ['string', 'null'] },
+          civilCode: { type: ['string', 'null'] },
+          block: { type: ['string', 'null'] },
+          address: { type: ['string', 'null'] },
+          parental: { type: 'boolean' },
+          parentId: { type: ['string', 'null'] },
+          businessGroupId: { type: ['string', 'null'] },
+          registerWay: { type: ['integer', 'null'] },
+          secrecy: { type: ['integer', 'null'] },
+          ipAddress: { type: ['string', 'null'] },
+          port: { type: ['integer', 'null'] },
+          status: { type: 'string', enum: ['ON', 'OFF', 'UNKNOWN'] },
+          longitude: { type: ['number', 'null'] },
+          latitude: { type: ['number', 'null'] },
+          ptzType: { type: ['integer', 'null'] },
+          typeCode: { type: 'string', description: '131/132 camera, 215 business group, 216 virtual organisation, ...' },
+          present: { type: 'boolean', description: 'False once missing from a complete catalog answer' },
+          createdAt: { type: 'integer' },
+          updatedAt: { type: 'integer' },
+        },
+      },
+      DeviceEvent: {
+        type: 'object',
+        properties: {
+          deviceId: gbId,
+          type: { type: 'string', enum: ['online', 'offline'] },
+          reason: { type: 'string', enum: ['register', 'keepalive', 'unregister', 'registration-expired', 'keepalive-timeout', 'deleted', 'server-restart'] },
+          time: { type: 'integer', description: 'Epoch ms' },
+          detail: { type: 'string' },
+        },
+      },
+      CatalogResult: {
+        type: 'object',
+        properties: {
+          added: { type: 'integer' },
+          updated: { type: 'integer' },
+          missing: { type: 'integer' },
+          complete: { type: 'boolean', description: 'False when the split answer timed out (nothing marked missing then)' },
+          received: { type: 'integer' },
+          expected: { type: 'integer', description: 'SumNum announced by the device' },
+        },
+      },
+      DeviceInfo: {
+        type: 'object',
+        properties: {
+          deviceId: { type: 'string' },
+          deviceName: { type: ['string', 'null'] },
+          manufacturer: { type: ['string', 'null'] },
+          model: { type: ['string', 'null'] },
+          firmware: { type: ['string', 'null'] },
+          channelCount: { type: ['integer', 'null'] },
+          result: { type: ['string', 'null'] },
+        },
+      },
+      DeviceStatus: { type: 'object', description: 'The device\'s DeviceStatus answer (online, status, encode, record, deviceTime, alarms)' },
+    },
+  },
+  security: [{ bearer: [] }],
+  paths: {
+    '/devices': {
+      get: {
+        summary: 'List devices',
+        parameters: [
+          ...paging,
+          q('online', { type: 'boolean' }, 'Only online (true) or offline (false) devices'),
+          q('type', { type: 'string', pattern: '^\\d{3}$' }, 'Type code (digits 11-13 of the ID)'),
+          q('keyword', { type: 'string' }, 'Substring of ID, name, manufacturer or model'),
+        ],
+        responses: { '200': json(pageOf('Device')), ...errors },
+      },
+      post: {
+        summary: 'Enrol a device ahead of its first REGISTER (with its own password)',
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['deviceId'], properties: { deviceId: gbId, ...deviceWritable } } } } },
+        responses: { '201': json(ref('Device'), 'Created'), '409': errorResponse, ...errors },
+      },
+    },
+    '/devices/{deviceId}': {
+      get: { summary: 'One device', parameters: [p('deviceId')], responses: { '200': json(ref('Device')), ...errors } },
+      patch: {
+        summary: 'Change per-device settings (name, password, charset)',
+        parameters: [p('deviceId')],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: deviceWritable, additionalProperties: false } } } },
+        responses: { '200': json(ref('Device')), ...errors },
+      },
+      delete: { summary: 'Delete a device and its channels (its events are kept)', parameters: [p('deviceId')], responses: { '204': { description: 'Deleted' }, ...errors } },
+    },
+    '/devices/{deviceId}/channels': {
+      get: { summary: "A device's channels", parameters: [p('deviceId'), ...paging, ...channelFilters], responses: { '200': json(pageOf('Channel')), ...errors } },
+    },
+    '/devices/{deviceId}/catalog': {
+      post: { summary: 'Query the device catalog now and store the channels', parameters: [p('deviceId')], responses: { '200': json(ref('CatalogResult')), ...deviceErrors } },
+    },
+    '/devices/{deviceId}/info': {
+      get: { summary: 'Ask the device for its DeviceInfo', parameters: [p('deviceId')], responses: { '200': json(ref('DeviceInfo')), ...deviceErrors } },
+    },
+    '/devices/{deviceId}/status': {
+      get: { summary: 'Ask the device for its DeviceStatus', parameters: [p('deviceId')], responses: { '200': json(ref('DeviceStatus')), ...deviceErrors } },
+    },
+    '/devices/{deviceId}/events': {
+      get: {
+        summary: 'Online/offline events of a device in a time range (default: the last 24 h)',
+        parameters: [
+          p('deviceId'),
+          q('from', { type: 'string' }, 'ISO 8601 or epoch ms (inclusive)'),
+          q('to', { type: 'string' }, 'ISO 8601 or epoch ms (exclusive)'),
+          q('type', { type: 'string', enum: ['online', 'offline'] }, 'Event type'),
+          q('limit', { type: 'integer', minimum: 1, maximum: 10000, default: 1000 }, 'Most events returned'),
+        ],
+        responses: {
+          '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('DeviceEvent') }, from: { type: 'integer' }, to: { type: 'integer' } } }),
+          ...errors,
+        },
+      },
+    },
+    '/channels': {
+      get: { summary: 'Channels of all devices', parameters: [...paging, q('deviceId', gbId, 'Only this device'), ...channelFilters], responses: { '200': json(pageOf('Channel')), ...errors } },
+    },
+    '/channels/{channelId}': {
+      get: {
+        summary: 'One channel',
+        parameters: [p('channelId'), q('deviceId', gbId, 'The device, when channel IDs repeat across devices')],
+        responses: { '200': json(ref('Channel')), ...errors },
+      },
+    },
+    '/openapi.json': {
+      get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI document' } } },
+    },
+  },
+} as const;

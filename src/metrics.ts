@@ -1,0 +1,48 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SipMessage } from './sip/message/types';
+
+/** Prometheus metrics of one server instance (its own registry, so several instances can share a process in tests). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly sipMessages = new Counter({
+    name: 'gbvms_sip_messages_total',
+    help: 'SIP messages by direction, method and (for responses) status',
+    labelNames: ['direction', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly sipTimeouts = new Counter({
+    name: 'gbvms_sip_transaction_timeouts_total',
+    help: 'Client transactions that got no final answer, by method',
+    labelNames: ['method'] as const,
+    registers: [this.registry],
+  });
+  readonly registrations = new Counter({
+    name: 'gbvms_registrations_total',
+    help: 'REGISTER requests answered, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly devicesOnline = new Gauge({
+    name: 'gbvms_devices_online',
+    help: 'Devices online now',
+    registers: [this.registry],
+  });
+  readonly devicesRegistered = new Gauge({
+    name: 'gbvms_registrations_active',
+    help: 'Registrations held in the state store',
+    registers: [this.registry],
+  });
+
+  constructor(withProcessMetrics = true) {
+    if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'gbvms_' });
+  }
+
+  onSipMessage(direction: 'in' | 'out', message: SipMessage): void {
+    if (message.type === 'request') this.sipMessages.inc({ direction, method: message.method, status: '' });
+    else {
+      const cseq = message.headers.get('cseq') ?? '';
+      const method = cseq.trim().split(/\s+/)[1] ?? '';
+      this.sipMessages.inc({ direction, method, status: String(message.status) });
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../../logger';
+import type { IndexStore, StateStore } from '../../storage/ports';
+import { isValidGbId } from '../gbid';
+import { parseManscdp, type ManscdpDocument } from '../manscdp';
+import type { SipRequest } from '../message/types';
+import type { ServerTransactionContext } from '../transaction';
+import type { DeviceQueries } from './device-queries';
+import type { DeviceMessenger } from './messenger';
+import type { PendingQueries } from './pending-queries';
+import type { DevicePresence } from './presence';
+import { senderId } from './registrar';
+
+export interface DeviceNotifyEventMap {
+  /** Notify documents this module does not handle itself (Alarm, MediaStatus, MobilePosition...). */
+  notify: [deviceId: string, doc: ManscdpDocument];
+}
+
+/** CmdTypes a device may send that later features consume; acknowledged with 200 and emitted. */
+const PASSED_ON = new Set(['alarm', 'mediastatus', 'mobileposition', 'broadcast', 'uploadsnapshotfinished', 'catalog']);
+
+/**
+ * Handles MESSAGE requests from devices: decodes the MANSCDP body in the right charset, answers
+ * at the SIP level, and hands the document to whoever waits for it: keepalives to presence,
+ * query answers to the pending queries, notifications to listeners.
+ */
+export class DeviceMessageRouter extends EventEmitter<DeviceNotifyEventMap> {
+  constructor(
+    private readonly index: IndexStore,
+    private readonly state: StateStore,
+    private readonly presence: DevicePresence,
+    private readonly pending: PendingQueries,
+    private readonly queries: DeviceQueries,
+    private readonly messenger: DeviceMessenger,
+    private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  async handle(request: SipRequest, ctx: ServerTransactionContext): Promise<void> {
+    const deviceId = senderId(request);
+    if (!deviceId || !isValidGbId(deviceId)) {
+      ctx.respond(400, 'Invalid Device ID');
+      return;
+    }
+    const contentType = (request.headers.get('content-type') ?? '').toLowerCase();
+    if (!contentType.includes('manscdp')) {
+      this.logger.warn({ deviceId, contentType }, 'MESSAGE with an unsupported content type');
+      ctx.respond(415, 'Unsupported Media Type', { headers: [['Accept', 'Application/MANSCDP+xml']] });
+      return;
+    }
+    const device = await this.index.getDevice(deviceId);
+    const parsed = parseManscdp(request.body, device?.charset ?? null);
+    if (!parsed.ok) {
+      this.logger.warn({ deviceId, error: parsed.error, bytes: request.body.length }, 'MESSAGE with an unreadable MANSCDP body');
+      ctx.respond(400, 'Bad MANSCDP Body');
+      return;
+    }
+    const doc = parsed.value;
+    this.messenger.noteCharset(deviceId, doc.charset);
+    const cmd = doc.cmdType.toLowerCase();
+
+    if (doc.root === 'Notify' && cmd === 'keepalive') {
+      await this.keepalive(deviceId, ctx);
+      return;
+    }
+    if (!device) {
+      ctx.respond(403, 'Unknown Device');
+      return;
+    }
+    if (doc.root === 'Response') {
+      ctx.respond(200, 'OK');
+      if (!this.pending.deliver(deviceId, doc)) {
+        if (cmd === 'catalog') await this.queries.unsolicitedCatalog(deviceId, doc);
+        else this.logger.debug({ deviceId, cmdType: doc.cmdType, sn: doc.sn }, 'answer with no pending query');
+      }
+      return;
+    }
+    if (doc.root === 'Notify' && PASSED_ON.has(cmd)) {
+      ctx.respond(200, 'OK');
+      if (cmd === 'catalog') await this.queries.unsolicitedCatalog(deviceId, doc);
+      this.emit('notify', deviceId, doc);
+      return;
+    }
+    this.logger.warn({ deviceId, root: doc.root, cmdType: doc.cmdType }, 'MESSAGE with an unsupported CmdType');
+    ctx.respond(400, 'Unsupported CmdType');
+  }
+
+  private async keepalive(deviceId: string, ctx: ServerTransactionContext): Promise<void> {
+    const reg = await this.state.getRegistration(deviceId);
+    const now = Date.now();
+    if (!reg || reg.expiresAt <= now) {
+      // Makes the device register again (e.g. after a restart lost in-process registrations).
+      ctx.respond(403, 'Not Registered');
+      return;
+    }
+    ctx.respond(200, 'OK');
+    const moved = reg.address !== ctx.peer.address || reg.port !== ctx.peer.port || reg.transport !== ctx.peer.transport;
+    await this.state.touchRegistration(deviceId, now, moved ? ctx.peer : undefined);
+    await this.state.setDeadline(deviceId, this.presence.deadlineFor(now, reg.expiresAt));
+    if (moved) {
+      this.logger.info({ deviceId, from: `${reg.address}:${reg.port}`, to: `${ctx.peer.address}:${ctx.peer.port}` }, 'device address changed');
+      await this.index.upsertDevice(deviceId, { remoteAddress: ctx.peer.address, remotePort: ctx.peer.port, transport: ctx.peer.transport });
+    }
+    if (!(await this.presence.isOnline(deviceId))) {
+      await this.presence.markOnline(deviceId, 'keepalive', now, { lastKeepaliveAt: now }, false);
+    }
+  }
+}

@@ -1,0 +1,168 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../../logger';
+import type { IndexStore, StateStore } from '../../storage/ports';
+import type { DeviceEventReason, DeviceUpdate } from '../../storage/types';
+
+export interface PresenceEventMap {
+  online: [deviceId: string, reason: DeviceEventReason, at: number];
+  offline: [deviceId: string, reason: DeviceEventReason, at: number];
+}
+
+export interface PresenceOptions {
+  /** Missed-keepalive allowance: interval × count (ms). */
+  keepaliveTimeoutMs: number;
+  sweepIntervalMs: number;
+}
+
+/**
+ * Owns every online/offline transition: it writes the device's online flag, stores one event per
+ * transition (the history online-rate accounting is computed from) and emits it. The liveness
+ * sweep turns expired registrations and missed keepalives into offline transitions.
+ */
+export class DevicePresence extends EventEmitter<PresenceEventMap> {
+  /** Cache of the online flag so keepalives do not read the index each time. */
+  private readonly online = new Map<string, boolean>();
+  private timer: NodeJS.Timeout | null = null;
+  private sweeping = false;
+
+  constructor(
+    private readonly index: IndexStore,
+    private readonly state: StateStore,
+    private readonly logger: Logger,
+    private readonly options: PresenceOptions,
+  ) {
+    super();
+  }
+
+  get keepaliveTimeoutMs(): number {
+    return this.options.keepaliveTimeoutMs;
+  }
+
+  async isOnline(deviceId: string): Promise<boolean> {
+    const cached = this.online.get(deviceId);
+    if (cached !== undefined) return cached;
+    const device = await this.index.getDevice(deviceId);
+    const value = device?.online ?? false;
+    this.online.set(deviceId, value);
+    return value;
+  }
+
+  /** Records that the device is online (writing `update` with it); emits and stores an event on a transition. */
+  async markOnline(
+    deviceId: string,
+    reason: DeviceEventReason,
+    at: number,
+    update: DeviceUpdate = {},
+    knownOnline?: boolean,
+  ): Promise<void> {
+    const wasOnline = knownOnline ?? (await this.isOnline(deviceId));
+    if (!wasOnline || Object.keys(update).length > 0) {
+      await this.index.upsertDevice(deviceId, { ...update, online: true });
+    }
+    this.online.set(deviceId, true);
+    if (!wasOnline) {
+      await this.index.appendDeviceEvents([{ deviceId, type: 'online', reason, time: at }]);
+      this.logger.info({ deviceId, reason }, 'device online');
+      this.emit('online', deviceId, reason, at);
+    }
+  }
+
+  async markOffline(deviceId: string, reason: DeviceEventReason, at: number): Promise<void> {
+    const wasOnline = await this.isOnline(deviceId);
+    this.online.set(deviceId, false);
+    if (!wasOnline) return;
+    await this.index.upsertDevice(deviceId, { online: false });
+    await this.index.appendDeviceEvents([{ deviceId, type: 'offline', reason, time: at }]);
+    this.logger.info({ deviceId, reason }, 'device offline');
+    this.emit('offline', deviceId, reason, at);
+  }
+
+  /** Forgets a deleted device. */
+  forget(deviceId: string): void {
+    this.online.delete(deviceId);
+  }
+
+  /** Next liveness deadline: registration expiry or missed keepalives, whichever comes first. */
+  deadlineFor(lastSeenAt: number, expiresAt: number): number {
+    return Math.min(expiresAt, lastSeenAt + this.options.keepaliveTimeoutMs);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      void this.sweep(Date.now()).catch((err: unknown) => this.logger.error({ err }, 'liveness sweep failed'));
+    }, this.options.sweepIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Handles every device whose deadline passed. Safe to run on several nodes (takeExpired is atomic). */
+  async sweep(now: number): Promise<number> {
+    if (this.sweeping) return 0;
+    this.sweeping = true;
+    let handled = 0;
+    try {
+      for (;;) {
+        const due = await this.state.takeExpired(now, 1000);
+        for (const deviceId of due) {
+          await this.expire(deviceId, now);
+          handled += 1;
+        }
+        if (due.length < 1000) break;
+      }
+    } finally {
+      this.sweeping = false;
+    }
+    return handled;
+  }
+
+  private async expire(deviceId: string, now: number): Promise<void> {
+    const reg = await this.state.getRegistration(deviceId);
+    if (!reg) {
+      await this.markOffline(deviceId, 'registration-expired', now);
+      return;
+    }
+    if (reg.expiresAt <= now) {
+      await this.state.deleteRegistration(deviceId);
+      await this.markOffline(deviceId, 'registration-expired', reg.expiresAt);
+      return;
+    }
+    const keepaliveDeadline = reg.lastSeenAt + this.options.keepaliveTimeoutMs;
+    if (keepaliveDeadline <= now) {
+      // The registration stays: a keepalive that resumes brings the device back without a new REGISTER.
+      await this.markOffline(deviceId, 'keepalive-timeout', keepaliveDeadline);
+      await this.state.setDeadline(deviceId, reg.expiresAt);
+      return;
+    }
+    await this.state.setDeadline(deviceId, this.deadlineFor(reg.lastSeenAt, reg.expiresAt));
+  }
+
+  /**
+   * At start: a device the index calls online but that has no registration in the state store
+   * (in-process state is lost on restart) is marked offline; it comes back when it re-registers.
+   */
+  async reconcileAtStart(now: number): Promise<number> {
+    let changed = 0;
+    const pageSize = 1000;
+    for (let offset = 0; ; ) {
+      const page = await this.index.listDevices({ online: true, offset, limit: pageSize });
+      for (const device of page.items) {
+        const reg = await this.state.getRegistration(device.deviceId);
+        if (reg && reg.expiresAt > now) {
+          this.online.set(device.deviceId, true);
+          await this.state.setDeadline(device.deviceId, this.deadlineFor(reg.lastSeenAt, reg.expiresAt));
+          offset += 1;
+        } else {
+          await this.markOffline(device.deviceId, 'server-restart', now);
+          changed += 1;
+        }
+      }
+      if (page.items.length < pageSize) break;
+    }
+    return changed;
+  }
+}

@@ -1,0 +1,190 @@
+import type { Logger } from '../../logger';
+import type { IndexStore, StateStore } from '../../storage/ports';
+import type { Device, GbVersion } from '../../storage/types';
+import { isValidGbId, gbTypeCode } from '../gbid';
+import { gbVersionFromHeader } from '../manscdp';
+import { parseNameAddr } from '../message';
+import type { SipRequest } from '../message/types';
+import type { ServerTransactionContext } from '../transaction';
+import type { AuthGuard } from './auth-guard';
+import { formatGbTime } from './gb-time';
+import type { DevicePresence } from './presence';
+
+export interface RegistrarOptions {
+  nodeId: string;
+  defaultPassword: string;
+  autoEnroll: boolean;
+  denyList: ReadonlySet<string>;
+  minExpiresSec: number;
+  maxExpiresSec: number;
+  timeZone: string;
+}
+
+export type RegistrationListener = (deviceId: string, fresh: boolean) => void;
+
+/** Reads the expiry a REGISTER asks for: the Expires header, else the Contact's expires parameter, else 3600. */
+export function requestedExpires(request: SipRequest): number | null {
+  const header = request.headers.get('expires');
+  if (header !== undefined) {
+    const n = Number(header.trim());
+    return Number.isInteger(n) && n >= 0 ? n : null;
+  }
+  const contact = request.headers.get('contact');
+  const param = contact ? parseNameAddr(contact)?.params.get('expires') : undefined;
+  if (param !== undefined && param !== null) {
+    const n = Number(param);
+    return Number.isInteger(n) && n >= 0 ? n : null;
+  }
+  return 3600;
+}
+
+/** The device ID of a request: the user part of From (GB/T 28181 puts the device's ID there). */
+export function senderId(request: SipRequest): string | null {
+  const from = request.headers.get('from');
+  const user = from ? parseNameAddr(from)?.uri.user : undefined;
+  return user ?? null;
+}
+
+function versionOf(request: SipRequest, previous: GbVersion | undefined): GbVersion {
+  const fromHeader = gbVersionFromHeader(request.headers.get('x-gb-ver'));
+  if (fromHeader !== 'unknown') return fromHeader;
+  return previous ?? 'unknown';
+}
+
+/**
+ * Handles REGISTER from devices: ID checks, digest authentication, expiry, unregister, and the
+ * registration record that tells later requests where the device really is (received/rport).
+ */
+export class Registrar {
+  private listener: RegistrationListener | null = null;
+
+  constructor(
+    private readonly index: IndexStore,
+    private readonly state: StateStore,
+    private readonly auth: AuthGuard,
+    private readonly presence: DevicePresence,
+    private readonly logger: Logger,
+    private readonly options: RegistrarOptions,
+  ) {}
+
+  /** Called after every successful registration; `fresh` is false for refreshes. */
+  onRegistered(listener: RegistrationListener): void {
+    this.listener = listener;
+  }
+
+  async handle(request: SipRequest, ctx: ServerTransactionContext): Promise<void> {
+    const deviceId = senderId(request);
+    if (!deviceId || !isValidGbId(deviceId)) {
+      this.logger.warn({ from: request.headers.get('from'), peer: ctx.peer }, 'REGISTER with a malformed device ID refused');
+      ctx.respond(400, 'Invalid Device ID');
+      return;
+    }
+    const log = this.logger.child({ deviceId });
+    if (this.options.denyList.has(deviceId)) {
+      log.warn({ peer: ctx.peer }, 'REGISTER from a denied device refused');
+      ctx.respond(403, 'Forbidden');
+      return;
+    }
+    const expires = requestedExpires(request);
+    if (expires === null) {
+      ctx.respond(400, 'Invalid Expires');
+      return;
+    }
+    const device = await this.index.getDevice(deviceId);
+    if (!device && !this.options.autoEnroll) {
+      log.warn({ peer: ctx.peer }, 'REGISTER from an unknown device refused (auto-enrolment is off)');
+      ctx.respond(403, 'Unknown Device');
+      return;
+    }
+    const outcome = await this.auth.check({
+      authorization: request.headers.get('authorization'),
+      method: 'REGISTER',
+      password: device?.password ?? this.options.defaultPassword,
+      source: ctx.peer.address,
+      deviceId,
+      allowStale: expires === 0,
+    });
+    if (outcome.kind === 'blocked') {
+      log.warn({ peer: ctx.peer }, 'REGISTER refused: too many failed authentications');
+      ctx.respond(403, 'Forbidden');
+      return;
+    }
+    if (outcome.kind === 'challenge') {
+      if (outcome.failed) log.warn({ peer: ctx.peer }, 'REGISTER with a wrong digest answer');
+      ctx.respond(401, 'Unauthorized', { headers: [['WWW-Authenticate', outcome.header]] });
+      return;
+    }
+    if (expires === 0) {
+      await this.unregister(deviceId, ctx);
+      return;
+    }
+    if (expires < this.options.minExpiresSec) {
+      ctx.respond(423, 'Interval Too Brief', { headers: [['Min-Expires', String(this.options.minExpiresSec)]] });
+      return;
+    }
+    await this.register(request, ctx, deviceId, device, Math.min(expires, this.options.maxExpiresSec));
+  }
+
+  private async register(
+    request: SipRequest,
+    ctx: ServerTransactionContext,
+    deviceId: string,
+    device: Device | null,
+    expires: number,
+  ): Promise<void> {
+    const now = Date.now();
+    const previous = await this.state.getRegistration(deviceId);
+    const callId = request.headers.get('call-id') ?? '';
+    const contact = request.headers.get('contact') ?? `<sip:${deviceId}@${ctx.peer.address}:${ctx.peer.port}>`;
+    const fresh = !previous || previous.callId !== callId || previous.expiresAt <= now || !device?.online;
+    const registration = {
+      deviceId,
+      transport: ctx.peer.transport,
+      address: ctx.peer.address,
+      port: ctx.peer.port,
+      contact,
+      callId,
+      registeredAt: fresh || !previous ? now : previous.registeredAt,
+      expiresAt: now + expires * 1000,
+      lastSeenAt: now,
+      nodeId: this.options.nodeId,
+    };
+    await this.state.putRegistration(registration);
+    await this.state.setDeadline(deviceId, this.presence.deadlineFor(now, registration.expiresAt));
+    await this.presence.markOnline(
+      deviceId,
+      'register',
+      now,
+      {
+        typeCode: gbTypeCode(deviceId),
+        transport: ctx.peer.transport,
+        remoteAddress: ctx.peer.address,
+        remotePort: ctx.peer.port,
+        contact,
+        expires,
+        registeredAt: registration.registeredAt,
+        gbVersion: versionOf(request, device?.gbVersion),
+      },
+      device?.online ?? false,
+    );
+    const contactHeader = request.headers.get('contact');
+    ctx.respond(200, 'OK', {
+      headers: [
+        ...(contactHeader ? ([['Contact', contactHeader]] as Array<[string, string]>) : []),
+        ['Expires', String(expires)],
+        ['Date', formatGbTime(now, this.options.timeZone, true)],
+      ],
+    });
+    if (fresh) this.logger.info({ deviceId, peer: ctx.peer, expires }, 'device registered');
+    this.listener?.(deviceId, fresh);
+  }
+
+  private async unregister(deviceId: string, ctx: ServerTransactionContext): Promise<void> {
+    const now = Date.now();
+    await this.state.deleteRegistration(deviceId);
+    await this.state.clearDeadline(deviceId);
+    ctx.respond(200, 'OK', { headers: [['Date', formatGbTime(now, this.options.timeZone, true)]] });
+    await this.presence.markOffline(deviceId, 'unregister', now);
+    this.logger.info({ deviceId, peer: ctx.peer }, 'device unregistered');
+  }
+}

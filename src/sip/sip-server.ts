@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../../config';
+import { sipDomain, sipRealm } from '../../config';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import type { IndexStore, StateStore } from '../storage/ports';
+import { AuthGuard } from './device/auth-guard';
+import { DeviceQueries } from './device/device-queries';
+import { DeviceService } from './device/device-service';
+import { DeviceMessageRouter } from './device/message-router';
+import { DeviceMessenger } from './device/messenger';
+import { PendingQueries } from './device/pending-queries';
+import { DevicePresence } from './device/presence';
+import { Registrar } from './device/registrar';
+import { RefreshScheduler } from './device/refresh-scheduler';
+import type { SipRequest } from './message/types';
+import { SipEndpoint, type ServerTransactionContext } from './transaction';
+import { createSipTransport } from './transport';
+import type { SipTransport } from './transport/types';
+import { advertisedAddress } from './advertised-address';
+
+const ALLOW = 'REGISTER, MESSAGE, OPTIONS, INVITE, ACK, BYE, CANCEL, INFO, NOTIFY, SUBSCRIBE';
+
+/**
+ * The platform's SIP side towards its devices: transport, transactions, and the GB/T 28181
+ * device services, wired together. Later features (live media, cascade) attach to its parts.
+ */
+export class SipServer {
+  private closed = false;
+
+  private constructor(
+    readonly transport: SipTransport,
+    readonly endpoint: SipEndpoint,
+    readonly presence: DevicePresence,
+    readonly router: DeviceMessageRouter,
+    readonly devices: DeviceService,
+    private readonly scheduler: RefreshScheduler,
+    private readonly pending: PendingQueries,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(config: Config, deps: { index: IndexStore; state: StateStore; logger: Logger; metrics: Metrics }): Promise<SipServer> {
+    const { index, state, metrics } = deps;
+    const logger = deps.logger.child({ module: 'sip' });
+    const domain = sipDomain(config);
+    if (!config.sip.nonceSecret) logger.info('GBVMS_SIP_NONCE_SECRET not set: nonces are signed with a per-process secret (set it when several nodes share devices)');
+    const presence = new DevicePresence(index, state, logger, {
+      keepaliveTimeoutMs: config.keepalive.intervalSec * config.keepalive.timeoutCount * 1000,
+      sweepIntervalMs: config.keepalive.sweepIntervalMs,
+    });
+    const auth = new AuthGuard(state, {
+      realm: sipRealm(config),
+      nonceSecret: config.sip.nonceSecret ? Buffer.from(config.sip.nonceSecret) : randomBytes(32),
+      nonceTtlMs: config.sip.nonceTtlSec * 1000,
+      offerQop: config.sip.digestQop,
+      failureLimit: config.sip.authFailureLimit,
+      failureWindowMs: config.sip.authFailureWindowSec * 1000,
+      blockMs: config.sip.authBlockSec * 1000,
+    });
+    const registrar = new Registrar(index, state, auth, presence, logger, {
+      nodeId: config.nodeId,
+      defaultPassword: config.sip.password,
+      autoEnroll: config.sip.autoEnroll,
+      denyList: new Set(config.sip.denyList),
+      minExpiresSec: config.sip.minExpiresSec,
+      maxExpiresSec: config.sip.maxExpiresSec,
+      timeZone: config.timezone,
+    });
+
+    let dispatch: (request: SipRequest, ctx: ServerTransactionContext) => void = (_r, ctx) => ctx.respond(503, 'Starting');
+    let endpointRef: SipEndpoint | null = null;
+    const transport = await createSipTransport({
+      host: config.sip.host,
+      port: config.sip.port,
+      udp: true,
+      tcp: true,
+      maxMessageSize: config.sip.maxMessageBytes,
+      udpReceiveBufferBytes: config.sip.udpReceiveBufferBytes,
+      logger,
+      onMessage: (inbound) => endpointRef?.handleInbound(inbound),
+      onParseError: (error, peer) => logger.warn({ peer, code: error.code, error: error.message }, 'unparseable SIP message dropped'),
+    });
+    const endpoint = new SipEndpoint({
+      transport,
+      logger,
+      timers: { t1Ms: config.sip.t1Ms, ...(config.sip.transactionTimeoutMs ? { timeoutMs: config.sip.transactionTimeoutMs } : {}) },
+      userAgent: config.sip.userAgent,
+      onRequest: (request, ctx) => dispatch(request, ctx),
+      metrics: {
+        onMessage: (direction, message) => metrics.onSipMessage(direction, message),
+        onTimeout: (method) => metrics.sipTimeouts.inc({ method }),
+      },
+    });
+    endpointRef = endpoint;
+
+    const local = transport.localAddress('udp');
+    const messenger = new DeviceMessenger(
+      endpoint,
+      index,
+      state,
+      { id: config.sip.id, domain, host: config.sip.advertisedHost ?? advertisedAddress(config.sip.host), port: local.port },
+      logger,
+    );
+    const pending = new PendingQueries();
+    const queries = new DeviceQueries(messenger, pending, index, logger, {
+      catalogTimeoutMs: config.catalog.timeoutMs,
+      queryTimeoutMs: config.catalog.queryTimeoutMs,
+    });
+    const router = new DeviceMessageRouter(index, state, presence, pending, queries, messenger, logger);
+    const scheduler = new RefreshScheduler(queries, logger, config.catalog.concurrency);
+    registrar.onRegistered((deviceId, fresh) => {
+      metrics.registrations.inc({ outcome: fresh ? 'new' : 'refresh' });
+      if (fresh && config.catalog.queryOnRegister) scheduler.enqueue(deviceId);
+    });
+    const devices = new DeviceService(index, state, presence, queries);
+    const server = new SipServer(transport, endpoint, presence, router, devices, scheduler, pending, logger);
+
+    dispatch = (request, ctx) => {
+      void server.route(request, ctx, registrar).catch((err: unknown) => {
+        logger.error({ err, method: request.method, callId: request.headers.get('call-id') }, 'request handler failed');
+        if (!ctx.responded) ctx.respond(500, 'Server Internal Error');
+      });
+    };
+
+    const reconciled = await presence.reconcileAtStart(Date.now());
+    if (reconciled > 0) logger.info({ devices: reconciled }, 'devices without a registration marked offline at start');
+    presence.start();
+    logger.info({ host: config.sip.host, port: local.port, id: config.sip.id, domain }, 'SIP listening on UDP and TCP');
+    return server;
+  }
+
+  private async route(request: SipRequest, ctx: ServerTransactionContext, registrar: Registrar): Promise<void> {
+    switch (request.method) {
+      case 'REGISTER':
+        return registrar.handle(request, ctx);
+      case 'MESSAGE':
+        return this.router.handle(request, ctx);
+      case 'OPTIONS':
+        ctx.respond(200, 'OK', { headers: [['Allow', ALLOW]] });
+        return;
+      default:
+        ctx.respond(405, 'Method Not Allowed', { headers: [['Allow', ALLOW]] });
+    }
+  }
+
+  get port(): number {
+    return this.transport.localAddress('udp').port;
+  }
+
+  /** Closes sockets and timers; registrations are left as they are (devices re-register on their own). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.presence.stop();
+    this.scheduler.close();
+    this.pending.close();
+    await this.endpoint.close();
+    await this.transport.close();
+    this.logger.info('SIP closed');
+  }
+}
