@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import type { Server } from 'node:http';
+import type { Router } from '@koa/router';
 import { join } from 'node:path';
 import type { Config } from '../config';
 import { createApiApp, listenHttp } from './api/http-server';
@@ -25,6 +26,8 @@ export class App {
     readonly http: Server,
     readonly apiToken: string,
     readonly metrics: Metrics,
+    /** The /api/v1 routes (the OpenAPI test compares them with the document). */
+    readonly routes: Router,
   ) {}
 
   static async start(config: Config, options: { logger?: Logger } = {}): Promise<App> {
@@ -47,7 +50,7 @@ export class App {
       await index.close();
       throw err;
     }
-    const { app } = createApiApp({
+    const { app, api } = createApiApp({
       devices: sip.devices,
       metrics,
       logger: logger.child({ module: 'api' }),
@@ -82,7 +85,7 @@ export class App {
     }
     const address = http.address();
     logger.info({ host: config.http.host, port: typeof address === 'object' && address ? address.port : config.http.port }, 'HTTP API listening');
-    return new App(config, logger, index, state, sip, http, apiToken, metrics);
+    return new App(config, logger, index, state, sip, http, apiToken, metrics, api);
   }
 
   get httpPort(): number {

@@ -84,10 +84,13 @@ export interface SipUri {
   scheme: 'sip' | 'sips';
   user?: string;
   password?: string;
+  /** Domain, IPv4, or IPv6 without brackets (formatUri adds them). */
   host: string;
   port?: number;
   /** URI parameters (;lr, ;transport=tcp); a flag parameter has value null. */
   params: Map<string, string | null>;
+  /** The `?h=v&...` header part as written (without the `?`), when present. */
+  headers?: string;
 }
 
 /** A From/To/Contact/Route value: optional display name, URI, header parameters (tag, expires, ...). */

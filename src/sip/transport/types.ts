@@ -1,4 +1,5 @@
-import type { SipMessage, SipPeer } from '../message/types';
+import type { Logger } from '../../logger';
+import type { SipMessage, SipParseError, SipPeer } from '../message/types';
 
 /** A message received by a transport, with the peer it came from. */
 export interface InboundSipMessage {
@@ -18,4 +19,30 @@ export interface SipTransport {
   /** Local address used in Via/Contact for a given transport. */
   localAddress(transport: SipPeer['transport']): { host: string; port: number };
   close(): Promise<void>;
+}
+
+export interface SipTransportOptions {
+  /** Address to bind (e.g. 0.0.0.0, 127.0.0.1, ::). */
+  host: string;
+  /** Port for both UDP and TCP; 0 picks one free for both. */
+  port: number;
+  /** Listen on UDP (default true). */
+  udp?: boolean;
+  /** Listen on TCP (default true). */
+  tcp?: boolean;
+  /** Host to put in Via/Contact when `host` is a wildcard or behind NAT (default: `host`). */
+  advertisedHost?: string;
+  /** Largest message accepted, UDP or TCP (default 65535). */
+  maxMessageSize?: number;
+  /** Idle TCP connections are closed after this long (default 10 minutes). */
+  tcpIdleTimeoutMs?: number;
+  /** Outgoing TCP connects give up after this long (default 10 s). */
+  tcpConnectTimeoutMs?: number;
+  /** A TCP peer that does not read is dropped once this much output is queued (default 4 MiB). */
+  tcpMaxQueuedBytes?: number;
+  /** Requested UDP receive buffer (default 4 MiB; the kernel may grant less). */
+  udpReceiveBufferBytes?: number;
+  logger: Logger;
+  onMessage: (inbound: InboundSipMessage) => void;
+  onParseError?: (error: SipParseError, peer: SipPeer) => void;
 }

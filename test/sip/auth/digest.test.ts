@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { REAL_DEVICE_FIXTURES } from '../../helpers/paths';
 import {
   computeDigestResponse,
   formatDigestChallenge,
@@ -13,7 +14,7 @@ import {
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
 function traceHeader(file: string, name: string): string {
-  const text = readFileSync(`/work/shared/fixtures/real-devices/dahua-dome/${file}`, 'utf8');
+  const text = readFileSync(`${REAL_DEVICE_FIXTURES}/dahua-dome/${file}`, 'utf8');
   const line = text.split('\n').find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
   assert.ok(line, `${name} in ${file}`);
   return line.slice(name.length + 1).trim();

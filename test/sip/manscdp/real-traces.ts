@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REAL_DEVICE_FIXTURES } from '../../helpers/paths';
 
 /** MANSCDP bodies of the real device traces (LF-only files: the body is what follows the first blank line). */
 export interface TraceBody {
@@ -7,7 +8,7 @@ export interface TraceBody {
   body: Buffer;
 }
 
-const ROOT = '/work/shared/fixtures/real-devices';
+const ROOT = REAL_DEVICE_FIXTURES;
 
 export function manscdpTraceBodies(): TraceBody[] {
   const out: TraceBody[] = [];

@@ -1,0 +1,3 @@
+export * from './types';
+export { createSipTransport, NodeSipTransport } from './transport';
+export type { SipPeer } from '../message/types';

@@ -1,0 +1,97 @@
+import dgram from 'node:dgram';
+import { isIPv4, isIPv6 } from 'node:net';
+import type { Logger } from '../../logger';
+import { parseSipMessage } from '../message/parse';
+import type { InboundDispatcher } from './dispatch';
+import { normalizeAddress } from './dispatch';
+
+export interface UdpEndpointOptions {
+  host: string;
+  port: number;
+  receiveBufferBytes: number;
+  maxMessageSize: number;
+  logger: Logger;
+  dispatcher: InboundDispatcher;
+}
+
+/** One UDP socket: each datagram is one SIP message (RFC 3261 §18.3). */
+export class UdpEndpoint {
+  private closed: Promise<void> | null = null;
+
+  private constructor(
+    private readonly socket: dgram.Socket,
+    readonly port: number,
+    private readonly logger: Logger,
+    /** An IPv6 socket reaches IPv4 peers only through their mapped form (plain IPv4 gives EINVAL). */
+    private readonly mapIpv4: boolean,
+  ) {}
+
+  static async bind(options: UdpEndpointOptions): Promise<UdpEndpoint> {
+    const socket = dgram.createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4' });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => {
+        socket.close();
+        reject(err);
+      };
+      socket.once('error', onError);
+      socket.bind({ address: options.host, port: options.port, exclusive: true }, () => {
+        socket.off('error', onError);
+        resolve();
+      });
+    });
+    const { logger } = options;
+    socket.on('error', (err) => logger.warn({ err }, 'SIP UDP socket error'));
+    try {
+      socket.setRecvBufferSize(options.receiveBufferBytes);
+      const granted = socket.getRecvBufferSize();
+      if (granted < options.receiveBufferBytes) {
+        // Linux caps it at net.core.rmem_max; a registration storm then drops datagrams.
+        logger.info({ requested: options.receiveBufferBytes, granted }, 'SIP UDP receive buffer capped by the kernel (raise net.core.rmem_max)');
+      }
+    } catch (err) {
+      logger.warn({ err, requested: options.receiveBufferBytes }, 'SIP UDP receive buffer not enlarged');
+    }
+    const { maxMessageSize, dispatcher } = options;
+    socket.on('message', (datagram, rinfo) => {
+      if (isOnlyLineBreaks(datagram)) return; // keep-alive
+      const peer = { transport: 'udp' as const, address: normalizeAddress(rinfo.address), port: rinfo.port };
+      dispatcher.dispatch(parseSipMessage(datagram, { maxSize: maxMessageSize }), peer, datagram.length);
+    });
+    return new UdpEndpoint(socket, socket.address().port, logger, socket.address().family === 'IPv6');
+  }
+
+  /** Never rejects: a datagram that cannot be sent is logged (UDP gives no delivery promise anyway). */
+  send(data: Buffer, address: string, port: number): Promise<void> {
+    const target = this.mapIpv4 && isIPv4(address) ? `::ffff:${address}` : address;
+    return new Promise((resolve) => {
+      try {
+        this.socket.send(data, port, target, (err) => {
+          if (err) this.logger.warn({ err, address, port }, 'SIP UDP send failed');
+          resolve();
+        });
+      } catch (err) {
+        this.logger.warn({ err, address, port }, 'SIP UDP send failed');
+        resolve();
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    this.closed ??= new Promise((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve(); // already closed
+      }
+    });
+    return this.closed;
+  }
+}
+
+function isOnlyLineBreaks(buf: Buffer): boolean {
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i];
+    if (b !== 0x0d && b !== 0x0a) return false;
+  }
+  return true;
+}
