@@ -13,7 +13,8 @@ import { PendingQueries } from './device/pending-queries';
 import { DevicePresence } from './device/presence';
 import { Registrar } from './device/registrar';
 import { RefreshScheduler } from './device/refresh-scheduler';
-import type { SipRequest } from './message/types';
+import { createResponse } from './message';
+import type { SipParseError, SipPeer, SipRequest } from './message/types';
 import { SipEndpoint, type ServerTransactionContext } from './transaction';
 import { createSipTransport } from './transport';
 import type { SipTransport } from './transport/types';
@@ -67,6 +68,17 @@ export class SipServer {
       timeZone: config.timezone,
     });
 
+    // A request too broken to handle is answered 400 when enough of it parsed to address a
+    // response (Via, Call-ID, CSeq); anything else is dropped with a log line.
+    let transportRef: SipTransport | null = null;
+    const answerUnparseable = (error: SipParseError, peer: SipPeer): void => {
+      const partial = error.partial;
+      const answerable = partial && partial.method !== 'ACK' && ['via', 'call-id', 'cseq'].every((h) => partial.headers.has(h));
+      logger.warn({ peer, code: error.code, error: error.message, answered: Boolean(answerable) }, 'unparseable SIP message');
+      if (!answerable || !transportRef) return;
+      const request: SipRequest = { type: 'request', method: partial.method ?? 'UNKNOWN', uri: '', headers: partial.headers, body: Buffer.alloc(0) };
+      transportRef.send(createResponse(request, 400, 'Bad Request'), peer).catch(() => undefined);
+    };
     let dispatch: (request: SipRequest, ctx: ServerTransactionContext) => void = (_r, ctx) => ctx.respond(503, 'Starting');
     let endpointRef: SipEndpoint | null = null;
     const transport = await createSipTransport({
@@ -78,8 +90,9 @@ export class SipServer {
       udpReceiveBufferBytes: config.sip.udpReceiveBufferBytes,
       logger,
       onMessage: (inbound) => endpointRef?.handleInbound(inbound),
-      onParseError: (error, peer) => logger.warn({ peer, code: error.code, error: error.message }, 'unparseable SIP message dropped'),
+      onParseError: (error, peer) => answerUnparseable(error, peer),
     });
+    transportRef = transport;
     const endpoint = new SipEndpoint({
       transport,
       logger,
