@@ -15,7 +15,7 @@ describe('REST API basics', () => {
   const raw = (path: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${server.httpPort}${path}`, init);
 
   test('a request without the bearer token is refused with 401 and the JSON error shape', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: API_TOKEN }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: API_TOKEN }] as Array<Record<string, string>>) {
       const res = await raw('/api/v1/devices', { headers });
       assert.equal(res.status, 401);
       const body = (await res.json()) as { error: { code: string; message: string } };
@@ -99,7 +99,7 @@ describe('REST API basics', () => {
     }
     const served = new Set<string>(['GET /openapi.json']);
     for (const layer of server.app.routes.stack) {
-      const path = layer.path.replace(/:(\w+)/g, '{$1}');
+      const path = String(layer.path).replace(/:(\w+)/g, '{$1}');
       for (const method of layer.methods) if (method !== 'HEAD') served.add(`${method} ${path}`);
     }
     assert.deepEqual([...served].sort(), [...documented].sort());

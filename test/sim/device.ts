@@ -1,0 +1,395 @@
+/**
+ * SimDevice: one GB/T 28181 device (IPC, NVR with channels, door host) talking to the platform
+ * over real UDP or TCP sockets. It registers with digest, sends keepalives, and answers the
+ * platform's queries on its own:
+ *
+ * - MESSAGE: 200 OK at once; then for a Query of Catalog / DeviceInfo / DeviceStatus a Response
+ *   MESSAGE (Catalog split in parts, sent one after the other, each waiting for its answer,
+ *   Annex M). Other CmdTypes and Control/Notify bodies: 200 and nothing more.
+ * - OPTIONS, INFO, NOTIFY: 200. BYE: 481. INVITE, SUBSCRIBE and anything else: 501 (no media here).
+ * - A retransmitted request (same branch) gets the same response again and is not processed twice.
+ */
+import { EventEmitter } from 'node:events';
+import { catalogBody, deviceInfoBody, deviceStatusBody, keepaliveBody, readCommand, type BodyStyle, type CatalogChannel } from './bodies';
+import { buildAuthorization, parseChallenge, type DigestChallenge } from './digest';
+import { SimEndpoint, type InboundRequest } from './endpoint';
+import { channelIdFor, isGbId } from './ids';
+import { defaultChannelName, defaultDeviceName } from './names';
+import { newBranch, newCallId, newNumericToken, topBranch, writeRequest, writeResponse, type Eol, type SipMessage } from './sip';
+import type { TransactionResult } from './transactions';
+import type { SipRequest, SipResponse } from '../../src/sip/message/types';
+import type { AnswerRecord, RegisterResult, SimDeviceOptions, SimQuirks } from './types';
+
+export interface ReceivedMessage {
+  message: SipMessage;
+  /** The exact bytes the platform sent. */
+  raw: Buffer;
+  at: number;
+}
+
+export interface SimDeviceEvents {
+  request: [message: SipRequest, raw: Buffer];
+  response: [message: SipResponse, raw: Buffer];
+  answer: [record: AnswerRecord];
+  keepalive: [status: number];
+}
+
+/** How the fleet hands a shared socket to its devices. */
+export interface SharedEndpoint {
+  endpoint: SimEndpoint;
+}
+
+/** Address written in Via/Contact by a device behind NAT (quirk contactGarbage). */
+const GARBAGE_CONTACT = { host: '192.168.254.64', port: 5060 };
+const SERVER_TX_MEMORY_MS = 32_000;
+
+export class SimDevice extends EventEmitter<SimDeviceEvents> {
+  readonly deviceId: string;
+  readonly channelIds: readonly string[];
+  readonly channelNames: readonly string[];
+  /** Every message received (requests and responses), unless recordReceived is false. */
+  readonly received: ReceivedMessage[] = [];
+  /** What the device answered to platform queries, in order. */
+  readonly answers: AnswerRecord[] = [];
+  /** Date header of the last 200 to REGISTER (GB/T 28181 time sync), as sent. */
+  lastServerDate: string | undefined;
+  registered = false;
+
+  private readonly options: SimDeviceOptions;
+  private readonly quirks: SimQuirks;
+  private readonly eol: Eol;
+  private readonly style: BodyStyle;
+  private readonly userAgent: string;
+  private endpoint: SimEndpoint | undefined;
+  private readonly sharedEndpoint: SimEndpoint | undefined;
+  private readonly registerCallId: string;
+  private readonly registerFromTag = newNumericToken();
+  private readonly toTag = newNumericToken();
+  private cseq = 0;
+  private sn = 0;
+  private challenge: DigestChallenge | undefined;
+  private nonceCount = 0;
+  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private keepaliveStartTimer: NodeJS.Timeout | undefined;
+  private readonly serverTransactions = new Map<string, { bytes: Buffer; at: number }>();
+  private stopped = false;
+
+  constructor(options: SimDeviceOptions, shared?: SharedEndpoint) {
+    super();
+    if (!isGbId(options.deviceId)) throw new Error(`deviceId must be 20 digits: ${options.deviceId}`);
+    this.options = options;
+    this.deviceId = options.deviceId;
+    this.quirks = options.quirks ?? {};
+    this.eol = this.quirks.lfOnly ? '\n' : '\r\n';
+    const charset = options.charset ?? 'GB2312';
+    this.style = this.quirks.wrongDeclaredCharset
+      ? { charset: 'GBK', declaredCharset: 'GB2312', eol: this.eol }
+      : { charset, declaredCharset: charset, eol: this.eol };
+    this.userAgent = options.userAgent ?? `gbvms-sim/1.0 ${options.kind}`;
+    const count = options.kind === 'nvr' ? Math.max(0, options.channels ?? 4) : 1;
+    const ids: string[] = [];
+    const names: string[] = [];
+    for (let i = 0; i < count; i++) {
+      ids.push(channelIdFor(options.deviceId, i, options.kind));
+      names.push(
+        options.channelNames?.[i] ?? defaultChannelName(options.kind, i, this.quirks.wrongDeclaredCharset === true),
+      );
+    }
+    this.channelIds = ids;
+    this.channelNames = names;
+    this.sharedEndpoint = shared?.endpoint;
+    this.registerCallId = newCallId(options.localHost ?? '127.0.0.1');
+  }
+
+  /** Binds a UDP socket on an ephemeral port or connects over TCP (or joins the fleet's shared socket). */
+  async start(): Promise<void> {
+    if (this.stopped) throw new Error('SimDevice was stopped');
+    if (this.endpoint) return;
+    const endpoint =
+      this.sharedEndpoint ??
+      (await SimEndpoint.open({
+        transport: this.options.transport,
+        server: this.options.server,
+        localHost: this.options.localHost ?? '127.0.0.1',
+        ...(this.options.timers ? { timers: this.options.timers } : {}),
+      }));
+    this.endpoint = endpoint;
+    // Requests may name a channel (DeviceControl, INVITE): on a shared socket those must reach this device too.
+    const handler = (request: InboundRequest): void => this.onRequest(request);
+    for (const id of [this.deviceId, ...this.channelIds]) endpoint.attach(id, handler);
+  }
+
+  /** Local port of the device's socket (shared in a fleet). */
+  get localPort(): number {
+    return this.endpoint?.localPort ?? 0;
+  }
+
+  /** REGISTER; on 401/407 answers the challenge once. Resolves with the final status (never rejects). */
+  async register(expires = this.options.registerExpires ?? 3600): Promise<RegisterResult> {
+    const startedAt = performance.now();
+    let transactions = 0;
+    let authorization = this.challenge ? this.authorization('REGISTER', this.requestUri()) : undefined;
+    let answeredFreshChallenge = false;
+    for (;;) {
+      const result = await this.sendRegister(expires, authorization);
+      transactions++;
+      const challengeHeader =
+        result.status === 401
+          ? result.response?.headers.get('www-authenticate')
+          : result.status === 407
+            ? result.response?.headers.get('proxy-authenticate')
+            : undefined;
+      const challenge = challengeHeader === undefined ? undefined : parseChallenge(challengeHeader);
+      if (challenge && !answeredFreshChallenge && !this.stopped) {
+        answeredFreshChallenge = true;
+        if (challenge.nonce !== this.challenge?.nonce) this.nonceCount = 0;
+        this.challenge = challenge;
+        authorization = this.authorization('REGISTER', this.requestUri());
+        continue;
+      }
+      if (result.status >= 200 && result.status < 300) {
+        this.registered = expires > 0;
+        this.lastServerDate = result.response?.headers.get('date');
+      }
+      return {
+        status: result.status,
+        timedOut: result.timedOut,
+        latencyMs: performance.now() - startedAt,
+        transactions,
+      };
+    }
+  }
+
+  /** REGISTER with Expires: 0 (credentials of the last challenge, possibly stale, as devices do). */
+  unregister(): Promise<RegisterResult> {
+    return this.register(0);
+  }
+
+  /** MESSAGE Notify Keepalive; resolves with the response status (408 timeout, 0 transport failure). */
+  async sendKeepalive(): Promise<number> {
+    return (await this.keepaliveTransaction()).status;
+  }
+
+  /** The keepalive transaction with its latency and transmissions (what a fleet measures). */
+  async keepaliveTransaction(): Promise<TransactionResult> {
+    this.sn++;
+    const result = await this.sendMessage(keepaliveBody(this.style, this.deviceId, this.sn));
+    this.emit('keepalive', result.status);
+    return result;
+  }
+
+  /** Sends keepalives every keepaliveIntervalMs (1.5x with the lateKeepalive quirk). */
+  startKeepalives(initialDelayMs?: number): void {
+    this.stopKeepalives();
+    const base = this.options.keepaliveIntervalMs ?? 60_000;
+    const interval = this.quirks.lateKeepalive ? base * 1.5 : base;
+    const tick = (): void => {
+      if (!this.stopped) void this.sendKeepalive();
+    };
+    this.keepaliveStartTimer = setTimeout(() => {
+      this.keepaliveStartTimer = undefined;
+      tick();
+      this.keepaliveTimer = setInterval(tick, interval);
+    }, initialDelayMs ?? interval);
+  }
+
+  stopKeepalives(): void {
+    if (this.keepaliveStartTimer) clearTimeout(this.keepaliveStartTimer);
+    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
+    this.keepaliveStartTimer = undefined;
+    this.keepaliveTimer = undefined;
+  }
+
+  /** Sends any MANSCDP body as a MESSAGE to the platform (for Notify Alarm and the like in tests). */
+  sendMessage(body: Buffer): Promise<TransactionResult> {
+    const { server } = this.options;
+    return this.runTransaction('MESSAGE', (via, cseq) => [
+      ['Via', via],
+      ['From', `<sip:${this.deviceId}@${server.domain}>;tag=${newNumericToken()}`],
+      ['To', `<sip:${server.id}@${server.domain}>`],
+      ['Call-ID', newCallId(this.contactAddress().host)],
+      ['CSeq', `${cseq} MESSAGE`],
+      ['Max-Forwards', '70'],
+      ['User-Agent', this.userAgent],
+      ['Content-Type', 'Application/MANSCDP+xml'],
+    ], body);
+  }
+
+  /** Closes timers and, unless shared, the socket. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopKeepalives();
+    this.registered = false;
+    const endpoint = this.endpoint;
+    this.endpoint = undefined;
+    if (!endpoint) return;
+    for (const id of [this.deviceId, ...this.channelIds]) endpoint.detach(id);
+    if (endpoint !== this.sharedEndpoint) await endpoint.close();
+  }
+
+  private requestUri(): string {
+    return `sip:${this.options.server.id}@${this.options.server.host}:${this.options.server.port}`;
+  }
+
+  private contactAddress(): { host: string; port: number } {
+    if (this.quirks.contactGarbage) return GARBAGE_CONTACT;
+    return { host: this.endpoint?.localHost ?? '127.0.0.1', port: this.endpoint?.localPort ?? 0 };
+  }
+
+  private authorization(method: string, uri: string): string | undefined {
+    if (!this.challenge) return undefined;
+    this.nonceCount++;
+    return buildAuthorization({
+      challenge: this.challenge,
+      username: this.deviceId,
+      password: this.options.password,
+      method,
+      uri,
+      nc: this.nonceCount,
+      noQop: this.quirks.noQop === true,
+    });
+  }
+
+  private sendRegister(expires: number, authorization: string | undefined): Promise<TransactionResult> {
+    const { server } = this.options;
+    const contact = this.contactAddress();
+    const transportParam = this.options.transport === 'tcp' ? ';transport=tcp' : '';
+    const xGbVer = this.options.xGbVer === undefined ? (this.options.gbVersion === '2016' ? '2.0' : '3.0') : this.options.xGbVer;
+    return this.runTransaction('REGISTER', (via, cseq) => {
+      const headers: Array<[string, string]> = [
+        ['Via', via],
+        ['From', `<sip:${this.deviceId}@${server.domain}>;tag=${this.registerFromTag}`],
+        ['To', `<sip:${this.deviceId}@${server.domain}>`],
+        ['Call-ID', this.registerCallId],
+        ['CSeq', `${cseq} REGISTER`],
+        ['Contact', `<sip:${this.deviceId}@${contact.host}:${contact.port}${transportParam}>`],
+      ];
+      if (authorization !== undefined) headers.push(['Authorization', authorization]);
+      headers.push(['Max-Forwards', '70'], ['User-Agent', this.userAgent], ['Expires', String(expires)]);
+      if (xGbVer !== null) headers.push(['X-GB-Ver', xGbVer]);
+      return headers;
+    });
+  }
+
+  private async runTransaction(
+    method: string,
+    headersFor: (via: string, cseq: number) => Array<[string, string]>,
+    body?: Buffer,
+  ): Promise<TransactionResult> {
+    const endpoint = this.endpoint;
+    if (!endpoint || this.stopped) return { method, status: 0, timedOut: false, latencyMs: 0, transmissions: 0 };
+    const branch = newBranch();
+    const sentBy = this.contactAddress();
+    const via = `SIP/2.0/${endpoint.transport.toUpperCase()} ${sentBy.host}:${sentBy.port};rport;branch=${branch}`;
+    this.cseq++;
+    const bytes = writeRequest({
+      method,
+      uri: this.requestUri(),
+      headers: headersFor(via, this.cseq),
+      ...(body ? { body } : {}),
+      eol: this.eol,
+    });
+    return endpoint.request(method, branch, bytes, (message, raw) => {
+      if (message.type !== 'response') return;
+      this.record(message, raw);
+      this.emit('response', message, raw);
+    });
+  }
+
+  private record(message: SipMessage, raw: Buffer): void {
+    if (this.options.recordReceived !== false) this.received.push({ message, raw, at: Date.now() });
+  }
+
+  private onRequest({ message, raw, reply }: InboundRequest): void {
+    this.record(message, raw);
+    this.emit('request', message, raw);
+    const key = `${topBranch(message) ?? ''}|${message.method}|${message.headers.get('call-id') ?? ''}`;
+    const previous = this.serverTransactions.get(key);
+    if (previous) {
+      reply(previous.bytes);
+      return;
+    }
+    if (message.method === 'ACK') return;
+    const [status, reason] = statusFor(message.method);
+    const bytes = writeResponse(message, status, reason, this.toTag, [['User-Agent', this.userAgent]], this.eol);
+    this.rememberServerTransaction(key, bytes);
+    reply(bytes);
+    if (message.method === 'MESSAGE') void this.answer(message);
+  }
+
+  private rememberServerTransaction(key: string, bytes: Buffer): void {
+    const now = Date.now();
+    this.serverTransactions.set(key, { bytes, at: now });
+    if (this.serverTransactions.size < 64) return;
+    for (const [k, v] of this.serverTransactions) {
+      if (now - v.at < SERVER_TX_MEMORY_MS) break;
+      this.serverTransactions.delete(k);
+    }
+  }
+
+  private async answer(message: SipRequest): Promise<void> {
+    const command = readCommand(message.body);
+    if (!command || command.root !== 'Query') return;
+    const statuses: number[] = [];
+    const model = `SIM-${this.options.kind.toUpperCase()}-${this.options.gbVersion ?? '2022'}`;
+    if (command.cmdType === 'Catalog') {
+      statuses.push(...(await this.sendCatalog(command.sn, model)));
+    } else if (command.cmdType === 'DeviceInfo') {
+      const body = deviceInfoBody(this.style, command.sn, {
+        deviceId: command.deviceId || this.deviceId,
+        deviceName: defaultDeviceName(this.options.kind),
+        model,
+        channels: this.channelIds.length,
+      });
+      statuses.push((await this.sendMessage(body)).status);
+    } else if (command.cmdType === 'DeviceStatus') {
+      const body = deviceStatusBody(this.style, command.sn, command.deviceId || this.deviceId, new Date());
+      statuses.push((await this.sendMessage(body)).status);
+    } else {
+      return;
+    }
+    const record: AnswerRecord = { cmdType: command.cmdType, sn: command.sn, statuses };
+    this.answers.push(record);
+    this.emit('answer', record);
+  }
+
+  /** Sends the catalog in parts, each after the previous one was answered; stops at the first failure. */
+  private async sendCatalog(sn: string, model: string): Promise<number[]> {
+    const channels: CatalogChannel[] = this.channelIds.map((id, i) => ({
+      id,
+      name: this.channelNames[i] ?? id,
+      parentId: this.deviceId,
+      civilCode: this.deviceId.slice(0, 6),
+      model,
+    }));
+    const defaultPerMessage = this.options.transport === 'udp' ? 20 : Math.max(1, channels.length);
+    const perMessage = Math.max(1, this.quirks.catalogItemsPerMessage ?? defaultPerMessage);
+    const reuseSn = this.quirks.reuseSnInSplitCatalog !== false;
+    const statuses: number[] = [];
+    const parts = Math.max(1, Math.ceil(channels.length / perMessage));
+    for (let part = 0; part < parts && !this.stopped; part++) {
+      const partSn = reuseSn || !/^\d+$/.test(sn) ? sn : String(Number(sn) + part);
+      const items = channels.slice(part * perMessage, (part + 1) * perMessage);
+      const body = catalogBody(this.style, this.deviceId, partSn, channels.length, items);
+      const { status } = await this.sendMessage(body);
+      statuses.push(status);
+      if (status < 200 || status >= 300) break;
+    }
+    return statuses;
+  }
+}
+
+function statusFor(method: string): [number, string] {
+  switch (method) {
+    case 'MESSAGE':
+    case 'OPTIONS':
+    case 'INFO':
+    case 'NOTIFY':
+      return [200, 'OK'];
+    case 'BYE':
+      return [481, 'Call/Transaction Does Not Exist'];
+    default:
+      return [501, 'Not Implemented'];
+  }
+}
