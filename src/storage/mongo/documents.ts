@@ -1,0 +1,85 @@
+import { CHANNEL_UPDATE_FIELDS, DEVICE_UPDATE_FIELDS, gbTypeCode } from '../records';
+import type { Channel, Device, DeviceEvent, DeviceEventReason, DeviceEventType } from '../types';
+import type { DeviceEventDoc } from './schemas';
+
+/**
+ * Documents read back from MongoDB, made into complete records: a document written by an older
+ * build (or by hand) may lack a field, which then reads as its default rather than undefined.
+ */
+
+export function toDevice(doc: Partial<Device> & { deviceId: string }): Device {
+  const device: Device = {
+    deviceId: doc.deviceId,
+    name: null,
+    manufacturer: null,
+    model: null,
+    firmware: null,
+    typeCode: gbTypeCode(doc.deviceId),
+    gbVersion: 'unknown',
+    charset: null,
+    password: null,
+    online: false,
+    transport: 'udp',
+    remoteAddress: null,
+    remotePort: null,
+    contact: null,
+    expires: null,
+    registeredAt: null,
+    lastKeepaliveAt: null,
+    channelCount: 0,
+    createdAt: doc.createdAt ?? 0,
+    updatedAt: doc.updatedAt ?? doc.createdAt ?? 0,
+  };
+  const target = device as unknown as Record<string, unknown>;
+  for (const field of DEVICE_UPDATE_FIELDS) {
+    const value = doc[field];
+    if (value !== undefined) target[field] = value;
+  }
+  return device;
+}
+
+export function toChannel(doc: Partial<Channel> & { deviceId: string; channelId: string }): Channel {
+  const channel: Channel = {
+    deviceId: doc.deviceId,
+    channelId: doc.channelId,
+    name: null,
+    manufacturer: null,
+    model: null,
+    owner: null,
+    civilCode: null,
+    block: null,
+    address: null,
+    parental: false,
+    parentId: null,
+    businessGroupId: null,
+    registerWay: null,
+    secrecy: null,
+    ipAddress: null,
+    port: null,
+    status: 'UNKNOWN',
+    longitude: null,
+    latitude: null,
+    ptzType: null,
+    typeCode: gbTypeCode(doc.channelId),
+    present: doc.present ?? true,
+    createdAt: doc.createdAt ?? 0,
+    updatedAt: doc.updatedAt ?? doc.createdAt ?? 0,
+  };
+  const target = channel as unknown as Record<string, unknown>;
+  for (const field of CHANNEL_UPDATE_FIELDS) {
+    const value = doc[field];
+    if (value !== undefined) target[field] = value;
+  }
+  return channel;
+}
+
+export function toDeviceEvent(doc: DeviceEventDoc): DeviceEvent {
+  const event: DeviceEvent = {
+    deviceId: doc.deviceId,
+    type: doc.type as DeviceEventType,
+    reason: doc.reason as DeviceEventReason,
+    time: doc.time,
+  };
+  if (doc.detail !== null && doc.detail !== undefined) event.detail = doc.detail;
+  return event;
+}

@@ -1,0 +1,97 @@
+import { Schema } from 'mongoose';
+import type { Channel, Device } from '../types';
+
+/**
+ * Collections of the MongoDB index store. Documents have the record fields as they are (plus
+ * MongoDB's _id, never returned); every nullable field defaults to null so that documents written
+ * by older builds read back complete. Indexes mirror the SQLite ones.
+ */
+
+export interface DeviceEventDoc {
+  deviceId: string;
+  type: string;
+  reason: string;
+  time: number;
+  detail: string | null;
+}
+
+const nullableString = { type: String, default: null };
+const nullableNumber = { type: Number, default: null };
+const options = { versionKey: false, minimize: false, strict: true, autoIndex: false } as const;
+
+export const deviceSchema = new Schema<Device>(
+  {
+    deviceId: { type: String, required: true },
+    name: nullableString,
+    manufacturer: nullableString,
+    model: nullableString,
+    firmware: nullableString,
+    typeCode: { type: String, required: true },
+    gbVersion: { type: String, required: true, enum: ['2016', '2022', 'unknown'] },
+    charset: nullableString,
+    password: nullableString,
+    online: { type: Boolean, required: true },
+    transport: { type: String, required: true, enum: ['udp', 'tcp'] },
+    remoteAddress: nullableString,
+    remotePort: nullableNumber,
+    contact: nullableString,
+    expires: nullableNumber,
+    registeredAt: nullableNumber,
+    lastKeepaliveAt: nullableNumber,
+    channelCount: { type: Number, required: true },
+    createdAt: { type: Number, required: true },
+    updatedAt: { type: Number, required: true },
+  },
+  { ...options, collection: 'devices' },
+);
+deviceSchema.index({ deviceId: 1 }, { unique: true });
+deviceSchema.index({ online: 1, deviceId: 1 });
+deviceSchema.index({ typeCode: 1, deviceId: 1 });
+deviceSchema.index({ online: 1, typeCode: 1, deviceId: 1 });
+
+export const channelSchema = new Schema<Channel>(
+  {
+    deviceId: { type: String, required: true },
+    channelId: { type: String, required: true },
+    name: nullableString,
+    manufacturer: nullableString,
+    model: nullableString,
+    owner: nullableString,
+    civilCode: nullableString,
+    block: nullableString,
+    address: nullableString,
+    parental: { type: Boolean, required: true },
+    parentId: nullableString,
+    businessGroupId: nullableString,
+    registerWay: nullableNumber,
+    secrecy: nullableNumber,
+    ipAddress: nullableString,
+    port: nullableNumber,
+    status: { type: String, required: true, enum: ['ON', 'OFF', 'UNKNOWN'] },
+    longitude: nullableNumber,
+    latitude: nullableNumber,
+    ptzType: nullableNumber,
+    typeCode: { type: String, required: true },
+    present: { type: Boolean, required: true },
+    createdAt: { type: Number, required: true },
+    updatedAt: { type: Number, required: true },
+  },
+  { ...options, collection: 'channels' },
+);
+channelSchema.index({ deviceId: 1, channelId: 1 }, { unique: true });
+channelSchema.index({ deviceId: 1, present: 1, channelId: 1 });
+channelSchema.index({ channelId: 1 });
+channelSchema.index({ parentId: 1 });
+
+export const deviceEventSchema = new Schema<DeviceEventDoc>(
+  {
+    deviceId: { type: String, required: true },
+    type: { type: String, required: true },
+    reason: { type: String, required: true },
+    time: { type: Number, required: true },
+    detail: nullableString,
+  },
+  { ...options, collection: 'device_events' },
+);
+deviceEventSchema.index({ deviceId: 1, time: 1 });
+deviceEventSchema.index({ time: 1 });

@@ -1,0 +1,99 @@
+import type { Database } from 'better-sqlite3';
+import type { Logger } from '../../logger';
+
+/**
+ * Numbered schema migrations. A migration is never edited once released: later features
+ * (recordings, alarms, ...) append a new entry with the next version. Each runs in its own
+ * transaction together with the row that records it in schema_version.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'devices, channels, device events',
+    sql: `
+      CREATE TABLE devices (
+        deviceId TEXT NOT NULL PRIMARY KEY,
+        name TEXT, manufacturer TEXT, model TEXT, firmware TEXT,
+        typeCode TEXT NOT NULL,
+        gbVersion TEXT NOT NULL,
+        charset TEXT, password TEXT,
+        online INTEGER NOT NULL,
+        transport TEXT NOT NULL,
+        remoteAddress TEXT, remotePort INTEGER, contact TEXT, expires INTEGER,
+        registeredAt INTEGER, lastKeepaliveAt INTEGER,
+        channelCount INTEGER NOT NULL,
+        createdAt INTEGER NOT NULL,
+        updatedAt INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      -- Secondary indexes of a WITHOUT ROWID table end with the primary key, so these also serve
+      -- the ORDER BY deviceId of a filtered page without a sort.
+      CREATE INDEX devices_online ON devices (online);
+      CREATE INDEX devices_type ON devices (typeCode);
+      CREATE INDEX devices_online_type ON devices (online, typeCode);
+
+      CREATE TABLE channels (
+        deviceId TEXT NOT NULL,
+        channelId TEXT NOT NULL,
+        name TEXT, manufacturer TEXT, model TEXT, owner TEXT, civilCode TEXT, block TEXT, address TEXT,
+        parental INTEGER NOT NULL,
+        parentId TEXT, businessGroupId TEXT,
+        registerWay INTEGER, secrecy INTEGER,
+        ipAddress TEXT, port INTEGER,
+        status TEXT NOT NULL,
+        longitude REAL, latitude REAL,
+        ptzType INTEGER,
+        typeCode TEXT NOT NULL,
+        present INTEGER NOT NULL,
+        createdAt INTEGER NOT NULL,
+        updatedAt INTEGER NOT NULL,
+        PRIMARY KEY (deviceId, channelId)
+      ) WITHOUT ROWID;
+      CREATE INDEX channels_channel ON channels (channelId);
+      CREATE INDEX channels_parent ON channels (parentId);
+      CREATE INDEX channels_device_present ON channels (deviceId, present);
+
+      CREATE TABLE device_events (
+        id INTEGER PRIMARY KEY,
+        deviceId TEXT NOT NULL,
+        type TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        detail TEXT
+      );
+      CREATE INDEX device_events_device_time ON device_events (deviceId, time);
+      CREATE INDEX device_events_time ON device_events (time);
+    `,
+  },
+];
+
+/** Brings the schema to the newest version; returns the version it ended at. */
+export function migrate(db: Database, logger: Logger, migrations: readonly Migration[] = MIGRATIONS): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL,
+    appliedAt INTEGER NOT NULL
+  )`);
+  const row = db.prepare<[], { version: number | null }>('SELECT MAX(version) AS version FROM schema_version').get();
+  let current = row?.version ?? 0;
+  const newest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  if (current > newest) {
+    throw new Error(`index database schema version ${current} is newer than this build knows (${newest}): refusing to open it`);
+  }
+  const record = db.prepare('INSERT INTO schema_version (version, name, appliedAt) VALUES (?, ?, ?)');
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+    })();
+    current = migration.version;
+    logger.info({ version: migration.version, migration: migration.name }, 'index schema migrated');
+  }
+  return current;
+}
