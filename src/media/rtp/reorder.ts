@@ -1,0 +1,198 @@
+import { seqDistance, type RtpPacket } from './packet';
+
+export interface RtpReorderOptions {
+  onPacket(packet: RtpPacket): void;
+  /** Called with the number of packets given up as lost, just before the packet after the gap. */
+  onLoss?(count: number): void;
+  /** Packets held while waiting for a missing one; a power of two. Default 32. */
+  window?: number;
+  /** How long a gap may hold packets back before it is declared lost. Default 100 ms. */
+  maxDelayMs?: number;
+  /** A sequence jump larger than this (either way) is a restarted sender, not loss. Default 3000. */
+  maxJump?: number;
+  /** Clock in milliseconds; injectable for tests. */
+  now?: () => number;
+}
+
+export interface RtpReorderStats {
+  received: number;
+  emitted: number;
+  lost: number;
+  duplicates: number;
+  /** Arrived after their gap had already been declared lost. */
+  late: number;
+  /** Arrived out of order but in time. */
+  reordered: number;
+  /** Sequence jumps treated as a new stream. */
+  resets: number;
+}
+
+const EMITTED = 1;
+const LOST = 2;
+
+/**
+ * Puts RTP packets of one stream back in sequence order across the 16-bit wrap. A missing packet
+ * holds later ones back until the window fills or `maxDelayMs` passes (checked on every push and
+ * on `poll()`), then it counts as lost. Duplicates and late packets are counted and dropped.
+ */
+export class RtpReorderBuffer {
+  readonly stats: RtpReorderStats = { received: 0, emitted: 0, lost: 0, duplicates: 0, late: 0, reordered: 0, resets: 0 };
+  private readonly window: number;
+  private readonly mask: number;
+  private readonly maxDelayMs: number;
+  private readonly maxJump: number;
+  private readonly now: () => number;
+  private readonly slots: (RtpPacket | undefined)[];
+  private readonly arrivals: Float64Array;
+  /** What became of the last ~32768 sequence numbers, to tell duplicates from late packets. */
+  private readonly fate = new Uint8Array(65536);
+  private next = -1;
+  private buffered = 0;
+  private gapSince = 0;
+  private pendingLoss = 0;
+
+  constructor(private readonly options: RtpReorderOptions) {
+    let window = 1;
+    while (window < Math.max(2, Math.min(options.window ?? 32, 4096))) window *= 2;
+    this.window = window;
+    this.mask = window - 1;
+    this.maxDelayMs = options.maxDelayMs ?? 100;
+    this.maxJump = Math.max(options.maxJump ?? 3000, window * 2);
+    this.now = options.now ?? (() => performance.now());
+    this.slots = new Array<RtpPacket | undefined>(window);
+    this.arrivals = new Float64Array(window);
+  }
+
+  push(packet: RtpPacket): void {
+    this.stats.received++;
+    const seq = packet.sequenceNumber & 0xffff;
+    if (this.next < 0) this.next = seq;
+    const distance = seqDistance(this.next, seq);
+    if (distance < -this.maxJump || distance > this.maxJump) {
+      this.restartAt(seq);
+    } else if (distance < 0) {
+      if (this.fate[seq] === EMITTED) this.stats.duplicates++;
+      else this.stats.late++;
+      return;
+    }
+    const now = this.now();
+    if (seqDistance(this.next, seq) === 0) {
+      this.emit(packet);
+      this.advance();
+      const held = this.buffered;
+      this.drain();
+      // The gap is filled; a later one among the packets still held is timed from their arrival.
+      if (held > 0 && this.buffered > 0) this.gapSince = this.oldestArrival();
+    } else {
+      while (seqDistance(this.next, seq) >= this.window) this.skipOne();
+      this.drain();
+      if (seqDistance(this.next, seq) === 0) {
+        this.emit(packet);
+        this.advance();
+        this.drain();
+      } else {
+        this.hold(packet, now);
+      }
+    }
+    this.expire(now);
+  }
+
+  /** Gives up on a gap that has held packets back for longer than `maxDelayMs`. */
+  poll(): void {
+    this.expire(this.now());
+  }
+
+  /** Emits everything held back, in order, counting the gaps as lost. */
+  flush(): void {
+    while (this.buffered > 0) {
+      this.skipOne();
+      this.drain();
+    }
+  }
+
+  private hold(packet: RtpPacket, now: number): void {
+    const slot = packet.sequenceNumber & this.mask;
+    const held = this.slots[slot];
+    if (held && held.sequenceNumber === packet.sequenceNumber) {
+      this.stats.duplicates++;
+      return;
+    }
+    if (this.buffered === 0) this.gapSince = now;
+    this.slots[slot] = packet;
+    this.arrivals[slot] = now;
+    this.buffered++;
+    this.stats.reordered++;
+  }
+
+  private expire(now: number): void {
+    while (this.buffered > 0 && now - this.gapSince >= this.maxDelayMs) {
+      while (!this.slots[this.next & this.mask]) this.skipOne();
+      this.drain();
+      if (this.buffered > 0) this.gapSince = this.oldestArrival();
+    }
+  }
+
+  private oldestArrival(): number {
+    let oldest = Infinity;
+    for (let i = 0; i < this.window; i++) {
+      if (this.slots[i]) oldest = Math.min(oldest, this.arrivals[i] ?? Infinity);
+    }
+    return oldest;
+  }
+
+  /** Emits held packets from `next` on while there is no gap. */
+  private drain(): void {
+    while (this.buffered > 0) {
+      const slot = this.next & this.mask;
+      const held = this.slots[slot];
+      if (!held) return;
+      this.slots[slot] = undefined;
+      this.buffered--;
+      this.emit(held);
+      this.advance();
+    }
+  }
+
+  /** Moves past `next`: emits it if held, else counts it lost. */
+  private skipOne(): void {
+    const slot = this.next & this.mask;
+    const held = this.slots[slot];
+    if (held) {
+      this.slots[slot] = undefined;
+      this.buffered--;
+      this.emit(held);
+    } else {
+      this.stats.lost++;
+      this.pendingLoss++;
+      this.mark(this.next, LOST);
+    }
+    this.next = (this.next + 1) & 0xffff;
+  }
+
+  private advance(): void {
+    this.next = (this.next + 1) & 0xffff;
+  }
+
+  private emit(packet: RtpPacket): void {
+    if (this.pendingLoss > 0) {
+      const lost = this.pendingLoss;
+      this.pendingLoss = 0;
+      this.options.onLoss?.(lost);
+    }
+    this.mark(packet.sequenceNumber & 0xffff, EMITTED);
+    this.stats.emitted++;
+    this.options.onPacket(packet);
+  }
+
+  private mark(seq: number, fate: number): void {
+    this.fate[seq] = fate;
+    this.fate[(seq + 32768) & 0xffff] = 0;
+  }
+
+  private restartAt(seq: number): void {
+    this.stats.resets++;
+    this.flush();
+    this.pendingLoss = 0;
+    this.next = seq;
+  }
+}
