@@ -22,19 +22,32 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** "YYYY-MM-DDTHH:mm:ss" (withMillis: ".SSS" appended) in the given zone. */
-export function formatGbTime(epochMs: number, timeZone: string, withMillis = false): string {
+function formatWithIntl(epochMs: number, timeZone: string): string {
   const parts: Record<string, string> = {};
   for (const p of formatterFor(timeZone).formatToParts(new Date(epochMs))) parts[p.type] = p.value;
-  const base = `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
-  if (!withMillis) return base;
-  return `${base}.${String(Math.floor(epochMs % 1000)).padStart(3, '0')}`;
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
 }
+
+// Intl formatting costs tens of microseconds and every REGISTER answer carries a Date header:
+// the zone's offset is cached per quarter hour (offsets change at most on quarter hours).
+const QUARTER_HOUR = 15 * 60 * 1000;
+const offsetCache = new Map<string, { slot: number; offset: number }>();
 
 /** Offset of the zone from UTC at the given instant, in ms. */
 function zoneOffsetMs(epochMs: number, timeZone: string): number {
-  const local = formatGbTime(epochMs, timeZone);
-  return Date.parse(`${local}Z`) - Math.floor(epochMs / 1000) * 1000;
+  const slot = Math.floor(epochMs / QUARTER_HOUR);
+  const cached = offsetCache.get(timeZone);
+  if (cached && cached.slot === slot) return cached.offset;
+  const start = slot * QUARTER_HOUR;
+  const offset = Date.parse(`${formatWithIntl(start, timeZone)}Z`) - start;
+  offsetCache.set(timeZone, { slot, offset });
+  return offset;
+}
+
+/** "YYYY-MM-DDTHH:mm:ss" (withMillis: ".SSS" appended) in the given zone. */
+export function formatGbTime(epochMs: number, timeZone: string, withMillis = false): string {
+  const iso = new Date(epochMs + zoneOffsetMs(epochMs, timeZone)).toISOString();
+  return withMillis ? iso.slice(0, 23) : iso.slice(0, 19);
 }
 
 /** Parses a GB local time ("2024-05-17T14:07:33" or with a space, with or without millis); null when invalid. */

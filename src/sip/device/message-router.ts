@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../../logger';
 import type { IndexStore, StateStore } from '../../storage/ports';
 import { isValidGbId } from '../gbid';
-import { parseManscdp, type ManscdpDocument } from '../manscdp';
+import { normalizeCharset, parseManscdp, type ManscdpDocument } from '../manscdp';
 import type { SipRequest } from '../message/types';
 import type { ServerTransactionContext } from '../transaction';
 import type { DeviceQueries } from './device-queries';
@@ -49,8 +49,17 @@ export class DeviceMessageRouter extends EventEmitter<DeviceNotifyEventMap> {
       ctx.respond(415, 'Unsupported Media Type', { headers: [['Accept', 'Application/MANSCDP+xml']] });
       return;
     }
+    // Keepalives (the bulk of all traffic) need no device record: parse without a charset
+    // preference first, and re-decode with the device's configured charset only for the rest.
+    let parsed = parseManscdp(request.body, null);
+    if (parsed.ok && parsed.value.root === 'Notify' && parsed.value.cmdType.toLowerCase() === 'keepalive') {
+      await this.keepalive(deviceId, ctx);
+      return;
+    }
     const device = await this.index.getDevice(deviceId);
-    const parsed = parseManscdp(request.body, device?.charset ?? null);
+    if (device?.charset && (!parsed.ok || parsed.value.charset !== normalizeCharset(device.charset))) {
+      parsed = parseManscdp(request.body, device.charset);
+    }
     if (!parsed.ok) {
       this.logger.warn({ deviceId, error: parsed.error, bytes: request.body.length }, 'MESSAGE with an unreadable MANSCDP body');
       ctx.respond(400, 'Bad MANSCDP Body');
@@ -60,10 +69,6 @@ export class DeviceMessageRouter extends EventEmitter<DeviceNotifyEventMap> {
     this.messenger.noteCharset(deviceId, doc.charset);
     const cmd = doc.cmdType.toLowerCase();
 
-    if (doc.root === 'Notify' && cmd === 'keepalive') {
-      await this.keepalive(deviceId, ctx);
-      return;
-    }
     if (!device) {
       ctx.respond(403, 'Unknown Device');
       return;

@@ -79,9 +79,8 @@ export class Registrar {
       ctx.respond(400, 'Invalid Device ID');
       return;
     }
-    const log = this.logger.child({ deviceId });
     if (this.options.denyList.has(deviceId)) {
-      log.warn({ peer: ctx.peer }, 'REGISTER from a denied device refused');
+      this.logger.warn({ deviceId, peer: ctx.peer }, 'REGISTER from a denied device refused');
       ctx.respond(403, 'Forbidden');
       return;
     }
@@ -92,7 +91,7 @@ export class Registrar {
     }
     const device = await this.index.getDevice(deviceId);
     if (!device && !this.options.autoEnroll) {
-      log.warn({ peer: ctx.peer }, 'REGISTER from an unknown device refused (auto-enrolment is off)');
+      this.logger.warn({ deviceId, peer: ctx.peer }, 'REGISTER from an unknown device refused (auto-enrolment is off)');
       ctx.respond(403, 'Unknown Device');
       return;
     }
@@ -105,12 +104,12 @@ export class Registrar {
       allowStale: expires === 0,
     });
     if (outcome.kind === 'blocked') {
-      log.warn({ peer: ctx.peer }, 'REGISTER refused: too many failed authentications');
+      this.logger.warn({ deviceId, peer: ctx.peer }, 'REGISTER refused: too many failed authentications');
       ctx.respond(403, 'Forbidden');
       return;
     }
     if (outcome.kind === 'challenge') {
-      if (outcome.failed) log.warn({ peer: ctx.peer }, 'REGISTER with a wrong digest answer');
+      if (outcome.failed) this.logger.warn({ deviceId, peer: ctx.peer }, 'REGISTER with a wrong digest answer');
       ctx.respond(401, 'Unauthorized', { headers: [['WWW-Authenticate', outcome.header]] });
       return;
     }

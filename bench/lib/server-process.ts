@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+export interface ServerProcess {
+  child: ChildProcess;
+  pid: number;
+  dataDir: string;
+  /** utime+stime of the process in seconds. */
+  cpuSeconds(): number;
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts `node --import tsx src/main.ts` (what `npm start` runs) with the given environment. */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gbvms-bench-'));
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', 'src/main.ts'], {
+    cwd: REPO,
+    env: { ...process.env, GBVMS_DATA_DIR: dataDir, GBVMS_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 1e6) out = out.slice(-1e5);
+  });
+  const pid = child.pid ?? 0;
+  const started = Date.now();
+  // The API port answers once the whole server (SIP first) is up.
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${env.GBVMS_HTTP_PORT}/healthz`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null) throw new Error(`server exited: ${out}`);
+    if (Date.now() - started > 20000) throw new Error('server did not start in 20 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    pid,
+    dataDir,
+    cpuSeconds() {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    },
+    rssMb() {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : NaN;
+    },
+    async stop() {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function arg(name: string, fallback: string): string {
+  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return hit ? hit.slice(name.length + 3) : (process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback);
+}
