@@ -4,12 +4,9 @@ import type { SipMessage } from './sip/message/types';
 /** Prometheus metrics of one server instance (its own registry, so several instances can share a process in tests). */
 export class Metrics {
   readonly registry = new Registry();
-  readonly sipMessages = new Counter({
-    name: 'gbvms_sip_messages_total',
-    help: 'SIP messages by direction, method and (for responses) status',
-    labelNames: ['direction', 'method', 'status'] as const,
-    registers: [this.registry],
-  });
+  /** direction|method|status -> count; kept as plain numbers on the per-message path, read at scrape time. */
+  private readonly sipCounts = new Map<string, number>();
+  readonly sipMessages: Counter<'direction' | 'method' | 'status'>;
   readonly sipTimeouts = new Counter({
     name: 'gbvms_sip_transaction_timeouts_total',
     help: 'Client transactions that got no final answer, by method',
@@ -34,15 +31,31 @@ export class Metrics {
   });
 
   constructor(withProcessMetrics = true) {
+    const counts = this.sipCounts;
+    this.sipMessages = new Counter({
+      name: 'gbvms_sip_messages_total',
+      help: 'SIP messages by direction, method and (for responses) status',
+      labelNames: ['direction', 'method', 'status'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [key, value] of counts) {
+          const [direction = '', method = '', status = ''] = key.split('|');
+          this.inc({ direction, method, status }, value);
+        }
+      },
+    });
     if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'gbvms_' });
   }
 
   onSipMessage(direction: 'in' | 'out', message: SipMessage): void {
-    if (message.type === 'request') this.sipMessages.inc({ direction, method: message.method, status: '' });
+    let key: string;
+    if (message.type === 'request') key = `${direction}|${message.method}|`;
     else {
       const cseq = message.headers.get('cseq') ?? '';
-      const method = cseq.trim().split(/\s+/)[1] ?? '';
-      this.sipMessages.inc({ direction, method, status: String(message.status) });
+      const space = cseq.lastIndexOf(' ');
+      key = `${direction}|${space >= 0 ? cseq.slice(space + 1).trim() : ''}|${message.status}`;
     }
+    this.sipCounts.set(key, (this.sipCounts.get(key) ?? 0) + 1);
   }
 }

@@ -22,8 +22,12 @@ export interface IndexStore {
   /** Flushes pending writes and closes. Idempotent. */
   close(): Promise<void>;
 
-  /** Creates the device when missing (defaults for unset fields) or merges the given fields. */
-  upsertDevice(deviceId: string, update: DeviceUpdate): Promise<Device>;
+  /**
+   * Creates the device when missing (defaults for unset fields) or merges the given fields.
+   * Returns nothing: it runs on every registration, and reading the row back costs more than
+   * the write (read it with getDevice when needed).
+   */
+  upsertDevice(deviceId: string, update: DeviceUpdate): Promise<void>;
   getDevice(deviceId: string): Promise<Device | null>;
   listDevices(query: DeviceQuery): Promise<Page<Device>>;
   /** Deletes the device and its channels (its events are kept for the accounting history). */

@@ -78,6 +78,12 @@ describe('devices register, stay online and are listed', () => {
 
     const events = await getJson<{ items: Array<{ type: string; reason: string }> }>(server, `/api/v1/devices/${cam.deviceId}/events`);
     assert.deepEqual(events.body.items.map((e) => [e.type, e.reason]), [['online', 'register']]);
+
+    const metrics = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+    const value = (line: string) => Number(metrics.split('\n').find((l) => l.startsWith(line))?.slice(line.length + 1));
+    assert.ok(value('gbvms_sip_messages_total{direction="in",method="REGISTER",status=""}') >= 2);
+    assert.ok(value('gbvms_sip_messages_total{direction="out",method="REGISTER",status="401"}') >= 1);
+    assert.ok(value('gbvms_devices_online') >= 1);
   });
 
   test('a camera that misses its keepalives is marked offline, and comes back with the next keepalive', async () => {

@@ -59,7 +59,8 @@ export function runIndexStoreContract(name: string, makeStore: () => Promise<Ind
       void test('a new device gets defaults: type from its ID, offline, udp, no channels', async (t) => {
         const store = await open(t);
         const before = Date.now();
-        const device = await store.upsertDevice(IPC, {});
+        await store.upsertDevice(IPC, {});
+        const device = (await store.getDevice(IPC))!;
         const after = Date.now();
         assert.equal(device.deviceId, IPC);
         assert.equal(device.typeCode, '132');
@@ -77,9 +78,10 @@ export function runIndexStoreContract(name: string, makeStore: () => Promise<Ind
 
       void test('upserting a known device merges the given fields and keeps the others', async (t) => {
         const store = await open(t);
-        const created = await store.upsertDevice(IPC, { name: 'Gate', manufacturer: 'Hikvision', charset: 'GB2312' });
+        await store.upsertDevice(IPC, { name: 'Gate', manufacturer: 'Hikvision', charset: 'GB2312' });
+        const created = (await store.getDevice(IPC))!;
         await new Promise((resolve) => setTimeout(resolve, 5));
-        const merged = await store.upsertDevice(IPC, {
+        await store.upsertDevice(IPC, {
           online: true,
           transport: 'tcp',
           remoteAddress: '10.1.2.3',
@@ -88,6 +90,7 @@ export function runIndexStoreContract(name: string, makeStore: () => Promise<Ind
           charset: null,
           name: undefined,
         });
+        const merged = (await store.getDevice(IPC))!;
         assert.equal(merged.name, 'Gate', 'an undefined field leaves the stored value');
         assert.equal(merged.manufacturer, 'Hikvision');
         assert.equal(merged.charset, null, 'null clears a field');
@@ -103,7 +106,8 @@ export function runIndexStoreContract(name: string, makeStore: () => Promise<Ind
 
       void test('an explicit typeCode and channelCount are stored as given', async (t) => {
         const store = await open(t);
-        const device = await store.upsertDevice(IPC, { typeCode: '200', channelCount: 7 });
+        await store.upsertDevice(IPC, { typeCode: '200', channelCount: 7 });
+        const device = (await store.getDevice(IPC))!;
         assert.equal(device.typeCode, '200');
         assert.equal(device.channelCount, 7);
       });
@@ -115,10 +119,9 @@ export function runIndexStoreContract(name: string, makeStore: () => Promise<Ind
 
       void test('a storm of concurrent upserts of different devices all land', async (t) => {
         const store = await open(t);
-        const results = await Promise.all(
-          Array.from({ length: 300 }, (_, i) => store.upsertDevice(deviceId(i), { online: true, remotePort: i })),
-        );
-        assert.deepEqual(results.map((d) => d.remotePort), Array.from({ length: 300 }, (_, i) => i));
+        await Promise.all(Array.from({ length: 300 }, (_, i) => store.upsertDevice(deviceId(i), { online: true, remotePort: i })));
+        const stored = await Promise.all(Array.from({ length: 300 }, (_, i) => store.getDevice(deviceId(i))));
+        assert.deepEqual(stored.map((d) => d?.remotePort), Array.from({ length: 300 }, (_, i) => i));
         const page = await store.listDevices({ online: true, offset: 0, limit: 1000 });
         assert.equal(page.total, 300);
         assert.equal((await store.getDevice(deviceId(299)))!.remotePort, 299);

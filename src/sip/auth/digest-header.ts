@@ -37,18 +37,19 @@ class Cursor {
 
   /** A quoted-string starting at the opening quote; null when it never closes. */
   quoted(): string | null {
+    const s = this.s;
     let out = '';
-    for (let i = this.pos + 1; i < this.s.length; i++) {
-      const c = this.s[i];
-      if (c === '"') {
+    let segment = this.pos + 1;
+    for (let i = segment; i < s.length; i++) {
+      const code = s.charCodeAt(i);
+      if (code === 0x22) {
         this.pos = i + 1;
-        return out;
+        return out + s.slice(segment, i);
       }
-      if (c === '\\' && i + 1 < this.s.length) {
+      if (code === 0x5c && i + 1 < s.length) {
+        out += s.slice(segment, i) + s.charAt(i + 1);
         i++;
-        out += this.s[i];
-      } else {
-        out += c;
+        segment = i + 1;
       }
     }
     return null;

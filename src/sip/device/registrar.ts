@@ -89,14 +89,17 @@ export class Registrar {
       ctx.respond(400, 'Invalid Expires');
       return;
     }
-    const device = await this.index.getDevice(deviceId);
+    const authorization = request.headers.get('authorization');
+    // A first, unauthenticated REGISTER is challenged without reading the index (half of a
+    // registration storm); the device record matters only once there is an answer to check.
+    const device = authorization !== undefined || !this.options.autoEnroll ? await this.index.getDevice(deviceId) : null;
     if (!device && !this.options.autoEnroll) {
       this.logger.warn({ deviceId, peer: ctx.peer }, 'REGISTER from an unknown device refused (auto-enrolment is off)');
       ctx.respond(403, 'Unknown Device');
       return;
     }
     const outcome = await this.auth.check({
-      authorization: request.headers.get('authorization'),
+      authorization,
       method: 'REGISTER',
       password: device?.password ?? this.options.defaultPassword,
       source: ctx.peer.address,
@@ -150,22 +153,19 @@ export class Registrar {
     };
     await this.state.putRegistration(registration);
     await this.state.setDeadline(deviceId, this.presence.deadlineFor(now, registration.expiresAt));
-    await this.presence.markOnline(
-      deviceId,
-      'register',
-      now,
-      {
-        typeCode: gbTypeCode(deviceId),
-        transport: ctx.peer.transport,
-        remoteAddress: ctx.peer.address,
-        remotePort: ctx.peer.port,
-        contact,
-        expires,
-        registeredAt: registration.registeredAt,
-        gbVersion: versionOf(request, device?.gbVersion),
-      },
-      device?.online ?? false,
-    );
+    const facts = {
+      typeCode: gbTypeCode(deviceId),
+      transport: ctx.peer.transport,
+      remoteAddress: ctx.peer.address,
+      remotePort: ctx.peer.port,
+      contact,
+      expires,
+      registeredAt: registration.registeredAt,
+      gbVersion: versionOf(request, device?.gbVersion),
+    };
+    // A refresh that changes nothing durable writes nothing to the index.
+    const unchanged = device?.online === true && (Object.keys(facts) as Array<keyof typeof facts>).every((k) => device[k] === facts[k]);
+    await this.presence.markOnline(deviceId, 'register', now, unchanged ? {} : facts, device?.online ?? false);
     const contactHeader = request.headers.get('contact');
     ctx.respond(200, 'OK', {
       headers: [

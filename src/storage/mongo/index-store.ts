@@ -85,7 +85,7 @@ export class MongoIndexStore implements IndexStore {
     if (connection) await connection.close();
   }
 
-  async upsertDevice(deviceId: string, update: DeviceUpdate): Promise<Device> {
+  async upsertDevice(deviceId: string, update: DeviceUpdate): Promise<void> {
     const { devices } = this.open();
     const now = Date.now();
     const fields = definedDeviceFields(update);
@@ -94,25 +94,14 @@ export class MongoIndexStore implements IndexStore {
     for (const [key, value] of Object.entries(defaultDevice(deviceId, now))) {
       if (key !== 'deviceId' && key !== 'updatedAt' && !(key in fields)) setOnInsert[key] = value;
     }
-    const run = () =>
-      devices
-        .findOneAndUpdate(
-          { deviceId },
-          { $set: { ...fields, updatedAt: now }, $setOnInsert: setOnInsert },
-          { upsert: true, returnDocument: 'after', projection: NO_ID },
-        )
-        .lean<Device>()
-        .exec();
-    let doc: Device | null;
+    const run = () => devices.updateOne({ deviceId }, { $set: { ...fields, updatedAt: now }, $setOnInsert: setOnInsert }, { upsert: true }).exec();
     try {
-      doc = await run();
+      await run();
     } catch (err) {
       // Two first upserts of one device race on the unique index: the loser merges into the winner.
       if (!isDuplicateKey(err)) throw err;
-      doc = await run();
+      await run();
     }
-    if (!doc) throw new Error(`upsert of device ${deviceId} returned no document`);
-    return toDevice(doc);
   }
 
   async getDevice(deviceId: string): Promise<Device | null> {

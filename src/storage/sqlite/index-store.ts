@@ -57,14 +57,14 @@ export class SqliteIndexStore implements IndexStore {
   private closed = false;
   private readonly statements = new Map<string, Statement<unknown[], unknown>>();
   /** Device upserts and event appends of one event-loop turn, committed as one transaction. */
-  private readonly upserts: WriteBatcher<PendingWrite, Device | null>;
+  private readonly upserts: WriteBatcher<PendingWrite, void>;
   /** Devices with an upsert in the batch: only their reads need to flush it first. */
   private readonly pendingDevices = new Set<string>();
 
   constructor(options: SqliteIndexStoreOptions) {
     this.options = options;
     this.logger = options.logger.child({ component: 'sqlite-index-store' });
-    this.upserts = new WriteBatcher<PendingWrite, Device | null>({
+    this.upserts = new WriteBatcher<PendingWrite, void>({
       runBatch: (items) => {
         this.pendingDevices.clear();
         return this.open().transaction(() => items.map((w) => this.runWrite(w)))();
@@ -111,30 +111,28 @@ export class SqliteIndexStore implements IndexStore {
   }
 
   /** Batched: upserts made in the same event-loop turn commit together (see WriteBatcher). */
-  async upsertDevice(deviceId: string, update: DeviceUpdate): Promise<Device> {
+  async upsertDevice(deviceId: string, update: DeviceUpdate): Promise<void> {
     this.open();
     this.pendingDevices.add(deviceId);
-    return (await this.upserts.submit({ deviceId, fields: definedDeviceFields(update), now: Date.now() })) as Device;
+    await this.upserts.submit({ deviceId, fields: definedDeviceFields(update), now: Date.now() });
   }
 
-  private runWrite(write: PendingWrite): Device | null {
+  private runWrite(write: PendingWrite): void {
     if ('events' in write) {
       const insert = this.prepared<[string, string, string, number, string | null], unknown>(
         'INSERT INTO device_events (deviceId, type, reason, time, detail) VALUES (?, ?, ?, ?, ?)',
       );
       for (const e of write.events) insert.run(e.deviceId, e.type, e.reason, e.time, e.detail ?? null);
-      return null;
+      return;
     }
-    return this.writeDevice(write);
+    this.writeDevice(write);
   }
 
-  /** One INSERT ... ON CONFLICT DO UPDATE ... RETURNING: creates with defaults or merges the given fields. */
-  private writeDevice({ deviceId, fields, now }: PendingUpsert): Device {
+  /** One INSERT ... ON CONFLICT DO UPDATE: creates with defaults or merges the given fields. */
+  private writeDevice({ deviceId, fields, now }: PendingUpsert): void {
     const keys = DEVICE_UPDATE_FIELDS.filter((k) => k in fields);
     const row = deviceToRow({ ...defaultDevice(deviceId, now), ...fields });
-    const result = this.prepared<[DeviceRow], DeviceRow>(upsertDeviceSql(keys)).get(row);
-    if (!result) throw new Error(`upsert of device ${deviceId} returned no row`);
-    return rowToDevice(result);
+    this.prepared<[DeviceRow], unknown>(upsertDeviceSql(keys)).run(row);
   }
 
   async getDevice(deviceId: string): Promise<Device | null> {
@@ -337,7 +335,7 @@ function upsertDeviceSql(keys: readonly string[]): string {
     const sets = [...keys, 'updatedAt'].map((k) => `${k} = excluded.${k}`).join(', ');
     sql =
       `INSERT INTO devices (${DEVICE_COLUMNS.join(', ')}) VALUES (${DEVICE_COLUMNS.map((c) => `@${c}`).join(', ')}) ` +
-      `ON CONFLICT (deviceId) DO UPDATE SET ${sets} RETURNING *`;
+      `ON CONFLICT (deviceId) DO UPDATE SET ${sets}`;
     upsertSqlByKeys.set(signature, sql);
   }
   return sql;
