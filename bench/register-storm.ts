@@ -2,10 +2,11 @@
  * Registration storm and keepalive load against the real server process.
  *
  *   node --import tsx bench/register-storm.ts [--devices=10000] [--rate=5000] [--keepalive-rate=500]
- *        [--keepalive-seconds=20] [--transport=u1|t1] [--probe=100]
+ *        [--keepalive-seconds=20] [--transport=u1|t1] [--probe=100] [--generator=sipp|sim]
  *
- * Load comes from SIPp (C; Debian's sip-tester), so the generator is not the bottleneck; a probe
- * fleet of simulated devices (test/sim) sends keepalives throughout and measures their latency.
+ * Load comes from SIPp (C; Debian's sip-tester) by default, so the generator is not the
+ * bottleneck; --generator=sim drives the same storm with our simulator fleet (test/sim) instead.
+ * A probe fleet of simulated devices sends keepalives throughout and measures their latency.
  * Prints registrations/s, keepalives/s handled, probe keepalive p50/p99 during the storm and during
  * the steady keepalive load, the server's CPU per 1,000 transactions/s, and RSS.
  */
@@ -24,6 +25,36 @@ const keepaliveRate = Number(arg('keepalive-rate', '500'));
 const keepaliveSeconds = Number(arg('keepalive-seconds', '20'));
 const transport = arg('transport', 'u1') as 'u1' | 't1';
 const probeCount = Number(arg('probe', '100'));
+const generator = arg('generator', 'sipp');
+
+interface LoadResult {
+  ok: number;
+  failed: number;
+  exitCode: number;
+  errors: string;
+  /** Requests the generator sent again for want of an answer in time (SIPp only). */
+  retransmissions?: number;
+}
+
+/** The simulator as load generator: N devices on shared sockets, registering then keeping alive. */
+async function simLoad(port: number): Promise<{ storm: () => Promise<LoadResult>; keepalives: () => Promise<LoadResult>; stop: () => Promise<void> }> {
+  const fleet = new SimFleet({
+    count: devices,
+    server: { host: '127.0.0.1', port, id: PLATFORM_ID, domain: DOMAIN },
+    transport: transport === 't1' ? 'tcp' : 'udp',
+    password: PASSWORD,
+    deviceIdFor: deviceId,
+    device: { recordReceived: false },
+  });
+  await fleet.start();
+  const result = (r: { ok: number; failed: number }): LoadResult => ({ ok: r.ok, failed: r.failed, exitCode: r.failed === 0 ? 0 : 1, errors: '' });
+  return {
+    storm: async () => result(await fleet.registerAll({ concurrency: 2000, ratePerSec: rate })),
+    // One keepalive from every device, paced at the keepalive rate (the simulator's natural round).
+    keepalives: async () => result(await fleet.keepaliveAll({ concurrency: 500, ratePerSec: keepaliveRate })),
+    stop: () => fleet.stop(),
+  };
+}
 
 function deviceId(i: number): string {
   return `44030000001327${String(i).padStart(6, '0')}`;
@@ -105,18 +136,27 @@ async function main(): Promise<void> {
     const probe1 = probeKeepalives(fleet, 200);
     const cpu0 = server.cpuSeconds();
     const t0 = performance.now();
-    const storm = await runSipp({
-      scenario: 'register-auth.xml',
-      server: sipTarget,
-      transport,
-      serverId: PLATFORM_ID,
-      domain: DOMAIN,
-      injectCsv: csv(devices),
-      calls: devices,
-      rate,
-      timeoutS: 120,
-      extraArgs: ['-l', '2000', '-buff_size', '4194304'],
-    });
+    const sim = generator === 'sim' ? await simLoad(sipPort) : null;
+    const storm: LoadResult = sim
+      ? await sim.storm()
+      : await runSipp({
+          scenario: 'register-auth.xml',
+          server: sipTarget,
+          transport,
+          serverId: PLATFORM_ID,
+          domain: DOMAIN,
+          injectCsv: csv(devices),
+          calls: devices,
+          rate,
+          timeoutS: 120,
+          extraArgs: ['-l', '2000', '-buff_size', '4194304'],
+        }).then((r) => ({
+          ok: r.stats?.successfulCalls ?? 0,
+          failed: r.stats?.failedCalls ?? 0,
+          exitCode: r.exitCode,
+          errors: r.errors,
+          retransmissions: Number(r.stats?.columns['Retransmissions(C)'] ?? 'NaN'),
+        }));
     const stormSeconds = (performance.now() - t0) / 1000;
     const stormCpu = server.cpuSeconds() - cpu0;
     const p1 = await probe1.stop();
@@ -128,41 +168,44 @@ async function main(): Promise<void> {
     const probe2 = probeKeepalives(fleet, 50);
     const cpu1 = server.cpuSeconds();
     const t1 = performance.now();
-    const ka = await runSipp({
-      scenario: 'keepalive.xml',
-      server: sipTarget,
-      transport,
-      serverId: PLATFORM_ID,
-      domain: DOMAIN,
-      injectCsv: csv(Math.min(devices, keepaliveCalls)),
-      calls: keepaliveCalls,
-      rate: keepaliveRate,
-      timeoutS: keepaliveSeconds + 60,
-      extraArgs: ['-buff_size', '4194304'],
-    });
+    const ka: LoadResult = sim
+      ? await sim.keepalives()
+      : await runSipp({
+          scenario: 'keepalive.xml',
+          server: sipTarget,
+          transport,
+          serverId: PLATFORM_ID,
+          domain: DOMAIN,
+          injectCsv: csv(Math.min(devices, keepaliveCalls)),
+          calls: keepaliveCalls,
+          rate: keepaliveRate,
+          timeoutS: keepaliveSeconds + 60,
+          extraArgs: ['-buff_size', '4194304'],
+        }).then((r) => ({ ok: r.stats?.successfulCalls ?? 0, failed: r.stats?.failedCalls ?? 0, exitCode: r.exitCode, errors: r.errors }));
     const kaSeconds = (performance.now() - t1) / 1000;
     const kaCpu = server.cpuSeconds() - cpu1;
     const p2 = await probe2.stop();
     const rssEnd = server.rssMb();
 
-    const regTransactions = (storm.stats?.successfulCalls ?? 0) * 2;
-    const regPerSec = (storm.stats?.successfulCalls ?? 0) / stormSeconds;
+    const regTransactions = (storm.ok) * 2;
+    const regPerSec = (storm.ok) / stormSeconds;
     const stormCorePct = ((stormCpu / stormSeconds) - idleCpuPerSec) * 100;
-    const kaPerSec = (ka.stats?.successfulCalls ?? 0) / kaSeconds;
+    const kaPerSec = (ka.ok) / kaSeconds;
     const kaCorePct = ((kaCpu / kaSeconds) - idleCpuPerSec) * 100;
     const lines = [
-      `devices: ${devices} over ${transport === 'u1' ? 'UDP' : 'TCP'} (SIPp rate limit ${rate}/s), probe fleet ${probeCount}`,
-      `registration storm: ${storm.stats?.successfulCalls ?? 0} ok, ${storm.stats?.failedCalls ?? 0} failed, in ${stormSeconds.toFixed(2)} s = ${regPerSec.toFixed(0)} registrations/s (${(regTransactions / stormSeconds).toFixed(0)} transactions/s); SIPp exit ${storm.exitCode}`,
+      `devices: ${devices} over ${transport === 'u1' ? 'UDP' : 'TCP'}, load from ${generator === 'sim' ? 'the simulator fleet' : 'SIPp'} (rate limit ${rate}/s), probe fleet ${probeCount}`,
+      `registration storm: ${storm.ok} ok, ${storm.failed} failed, in ${stormSeconds.toFixed(2)} s = ${regPerSec.toFixed(0)} registrations/s (${(regTransactions / stormSeconds).toFixed(0)} transactions/s); generator exit ${storm.exitCode}${storm.retransmissions !== undefined ? `, ${storm.retransmissions} retransmissions` : ''}`,
       `devices online after the storm (API): ${online.total}`,
       `server CPU during the storm: ${stormCorePct.toFixed(1)}% of one core = ${(stormCorePct / (regTransactions / stormSeconds / 1000)).toFixed(2)}% per 1,000 transactions/s`,
       `probe keepalive latency during the storm: p50 ${pct(p1.latencies, 50).toFixed(1)} ms, p99 ${pct(p1.latencies, 99).toFixed(1)} ms (${p1.latencies.length} ok, ${p1.failed} failed)`,
-      `keepalives: ${ka.stats?.successfulCalls ?? 0} ok, ${ka.stats?.failedCalls ?? 0} failed, ${kaPerSec.toFixed(0)}/s for ${kaSeconds.toFixed(1)} s; SIPp exit ${ka.exitCode}`,
+      `keepalives: ${ka.ok} ok, ${ka.failed} failed, ${kaPerSec.toFixed(0)}/s for ${kaSeconds.toFixed(1)} s; generator exit ${ka.exitCode}`,
       `server CPU during keepalives: ${kaCorePct.toFixed(2)}% of one core = ${(kaCorePct / (kaPerSec / 1000)).toFixed(2)}% per 1,000 keepalives/s`,
       `probe keepalive latency during keepalive load: p50 ${pct(p2.latencies, 50).toFixed(1)} ms, p99 ${pct(p2.latencies, 99).toFixed(1)} ms`,
       `server RSS: ${rssAfterStorm.toFixed(0)} MB after the storm, ${rssEnd.toFixed(0)} MB at the end; idle CPU ${(idleCpuPerSec * 100).toFixed(2)}%`,
     ];
     console.log(lines.join('\n'));
-    if (storm.exitCode !== 0) console.log(`SIPp storm errors (first lines):\n${storm.errors.split('\n').slice(0, 10).join('\n')}`);
+    if (storm.exitCode !== 0) console.log(`storm errors (first lines):\n${storm.errors.split('\n').slice(0, 10).join('\n')}`);
+    await sim?.stop();
   } finally {
     await fleet.stop();
     await server.stop();

@@ -18,6 +18,9 @@ export interface CatalogChannel {
   parentId: string;
   civilCode: string;
   model: string;
+  /** Organisation nodes as lower platforms send them: business group (215) or virtual organisation (216). */
+  node?: '215' | '216';
+  businessGroupId?: string;
 }
 
 export interface DeviceInfoFields {
@@ -52,6 +55,17 @@ export function keepaliveBody(style: BodyStyle, deviceId: string, sn: number): B
 }
 
 function catalogItem(ch: CatalogChannel): string[] {
+  if (ch.node === '215') return ['<Item>', `<DeviceID>${ch.id}</DeviceID>`, `<Name>${xmlText(ch.name)}</Name>`, '</Item>'];
+  if (ch.node === '216') {
+    return [
+      '<Item>',
+      `<DeviceID>${ch.id}</DeviceID>`,
+      `<Name>${xmlText(ch.name)}</Name>`,
+      `<ParentID>${ch.parentId}</ParentID>`,
+      `<BusinessGroupID>${ch.businessGroupId ?? ''}</BusinessGroupID>`,
+      '</Item>',
+    ];
+  }
   return [
     '<Item>',
     `<DeviceID>${ch.id}</DeviceID>`,

@@ -354,15 +354,37 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     this.emit('answer', record);
   }
 
+  /** Business groups (215) and virtual organisations (216) of the `organisation` option, in catalog order. */
+  organisationNodes(): CatalogChannel[] {
+    const shape = this.options.organisation;
+    if (!shape) return [];
+    const prefix = this.deviceId.slice(0, 10);
+    const nodes: CatalogChannel[] = [];
+    for (let g = 0; g < shape.groups; g++) {
+      const group = `${prefix}215${String(g + 1).padStart(7, '0')}`;
+      nodes.push({ id: group, name: `业务分组${g + 1}`, parentId: this.deviceId, civilCode: prefix.slice(0, 6), model: '', node: '215' });
+      for (let o = 0; o < shape.orgsPerGroup; o++) {
+        const org = `${prefix}216${String(g * 1000 + o + 1).padStart(7, '0')}`;
+        nodes.push({ id: org, name: `街道${g + 1}-${o + 1}`, parentId: group, civilCode: prefix.slice(0, 6), model: '', node: '216', businessGroupId: group });
+      }
+    }
+    return nodes;
+  }
+
   /** Sends the catalog in parts, each after the previous one was answered; stops at the first failure. */
   private async sendCatalog(sn: string, model: string): Promise<number[]> {
-    const channels: CatalogChannel[] = this.channelIds.map((id, i) => ({
-      id,
-      name: this.channelNames[i] ?? id,
-      parentId: this.deviceId,
-      civilCode: this.deviceId.slice(0, 6),
-      model,
-    }));
+    const orgs = this.organisationNodes();
+    const leaves = orgs.filter((o) => o.node === '216');
+    const channels: CatalogChannel[] = [
+      ...orgs,
+      ...this.channelIds.map((id, i) => ({
+        id,
+        name: this.channelNames[i] ?? id,
+        parentId: leaves.length > 0 ? (leaves[i % leaves.length]?.id ?? this.deviceId) : this.deviceId,
+        civilCode: this.deviceId.slice(0, 6),
+        model,
+      })),
+    ];
     const defaultPerMessage = this.options.transport === 'udp' ? 20 : Math.max(1, channels.length);
     const perMessage = Math.max(1, this.quirks.catalogItemsPerMessage ?? defaultPerMessage);
     const reuseSn = this.quirks.reuseSnInSplitCatalog !== false;

@@ -78,6 +78,11 @@ export interface SimDeviceOptions {
    */
   xGbVer?: string | null;
   quirks?: SimQuirks;
+  /**
+   * Catalog shaped like a lower platform's: `groups` business groups (215), each holding
+   * `orgsPerGroup` virtual organisations (216); the channels are spread over the organisations.
+   */
+  organisation?: { groups: number; orgsPerGroup: number };
   /** Default 60000 ms. */
   keepaliveIntervalMs?: number;
   /** Expires of REGISTER. Default 3600 s. */
