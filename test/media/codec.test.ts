@@ -7,7 +7,7 @@ import { parseH264Sps } from '../../src/media/codec/h264-sps';
 import { parseH265Sps } from '../../src/media/codec/h265-sps';
 import { codecEvidence } from '../../src/media/codec/nal-unit';
 import { hasFfmpeg, readMedia } from './helpers/media-files';
-import { randomBytes, randomInt, seededRandom } from './helpers/random';
+import { randomBytes, randomInt, seededRandom } from '../helpers/random';
 
 const skip = hasFfmpeg ? false : 'ffmpeg/ffprobe not installed';
 

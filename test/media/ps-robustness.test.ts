@@ -9,7 +9,7 @@ import { parseRtpPacket } from '../../src/media/rtp/packet';
 import { RtpReorderBuffer } from '../../src/media/rtp/reorder';
 import { collectingDemuxer, demuxPacks, feed, framesOf, muxFrames, packHeader, pes, type SourceFrame } from './helpers/ps-stream';
 import { hasFfmpeg, readMedia } from './helpers/media-files';
-import { mutate, randomBytes, randomInt, seededRandom } from './helpers/random';
+import { mutate, randomBytes, randomInt, seededRandom } from '../helpers/random';
 
 const skip = hasFfmpeg ? false : 'ffmpeg/ffprobe not installed';
 

@@ -10,7 +10,7 @@ import { parseRtpPacket } from '../../src/media/rtp/packet';
 import { RtpReorderBuffer } from '../../src/media/rtp/reorder';
 import { framesOf, muxFrames, nalsOf, type SourceFrame } from './helpers/ps-stream';
 import { hasFfmpeg, probeBytes, readMedia } from './helpers/media-files';
-import { randomInt, seededRandom } from './helpers/random';
+import { randomInt, seededRandom } from '../helpers/random';
 
 const skip = hasFfmpeg ? false : 'ffmpeg/ffprobe not installed';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildRtpPacket, isRtcpPacket, parseRtpPacket, seqDistance, writeRtpHeader } from '../../src/media/rtp/packet';
-import { randomBytes, randomInt, seededRandom } from './helpers/random';
+import { randomBytes, randomInt, seededRandom } from '../helpers/random';
 
 function header(bytes: number[]): Buffer {
   return Buffer.from(bytes);

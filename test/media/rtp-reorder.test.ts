@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { RtpPacket } from '../../src/media/rtp/packet';
 import { RtpReorderBuffer, type RtpReorderOptions } from '../../src/media/rtp/reorder';
-import { randomInt, seededRandom } from './helpers/random';
+import { randomInt, seededRandom } from '../helpers/random';
 
 function pkt(seq: number): RtpPacket {
   return { marker: false, payloadType: 96, sequenceNumber: seq & 0xffff, timestamp: 0, ssrc: 1, csrcCount: 0, extensionProfile: -1, paddingLength: 0, payload: Buffer.alloc(0) };

@@ -4,7 +4,7 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { after, describe, test } from 'node:test';
 import { buildRtpPacket, parseRtpPacket } from '../../src/media/rtp/packet';
 import { frameForTcp, RtpTcpFramer } from '../../src/media/rtp/tcp-framer';
-import { randomBytes, randomInt, seededRandom } from './helpers/random';
+import { randomBytes, randomInt, seededRandom } from '../helpers/random';
 
 const SSRC = 0x0bad_cafe;
 

@@ -4,18 +4,8 @@ import { readCommand } from './bodies';
 import { buildAuthorization, parseChallenge } from './digest';
 import { ByteFramer } from './framing';
 import { channelIdFor, deviceIdFor } from './ids';
+import { seededRandom as prng } from '../helpers/random';
 
-/** mulberry32: a fixed-seed PRNG so a failing input can be reproduced. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MESSAGES = [
   'MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nContent-Length: 5\r\n\r\nhello',

@@ -4,20 +4,10 @@ import { silentLogger } from '../../src/logger';
 import { DeadlineQueue } from '../../src/storage/memory/deadline-queue';
 import { MemoryStateStore } from '../../src/storage/memory/state-store';
 import { runStateStoreContract } from './state-store.contract';
+import { seededRandom as prng } from '../helpers/random';
 
 runStateStoreContract('in-process maps', async () => new MemoryStateStore({ logger: silentLogger() }));
 
-/** mulberry32: a small seeded PRNG, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 void describe('in-process deadlines at 30,000 devices', () => {
   void test('random sets, replacements and clears take exactly what a plain map says has expired', () => {

@@ -174,7 +174,7 @@ export class Registrar {
         ['Date', formatGbTime(now, this.options.timeZone, true)],
       ],
     });
-    if (fresh) this.logger.info({ deviceId, peer: ctx.peer, expires }, 'device registered');
+    if (fresh) this.logger.info({ deviceId, callId, peer: ctx.peer, expires }, 'device registered');
     this.listener?.(deviceId, fresh);
   }
 

@@ -13,7 +13,7 @@ import {
   toChannelUpdate,
 } from '../../../src/sip/manscdp';
 import { manscdpTraceBodies } from './real-traces';
-import { pick, prng, randomInt } from './prng';
+import { pick, randomBelow, seededRandom as prng } from '../../helpers/random';
 
 const SEEDS: Buffer[] = [
   ...manscdpTraceBodies().map((t) => t.body),
@@ -39,30 +39,30 @@ const FRAGMENTS = [
 
 function mutate(rand: () => number, input: Buffer): Buffer {
   let b = Buffer.from(input);
-  const rounds = 1 + randomInt(rand, 4);
+  const rounds = 1 + randomBelow(rand, 4);
   for (let r = 0; r < rounds; r++) {
-    const at = randomInt(rand, b.length + 1);
-    switch (randomInt(rand, 7)) {
+    const at = randomBelow(rand, b.length + 1);
+    switch (randomBelow(rand, 7)) {
       case 0: // truncate
         b = b.subarray(0, at);
         break;
       case 1: // flip bytes
-        for (let i = 0; i < 1 + randomInt(rand, 8) && b.length > 0; i++) b[randomInt(rand, b.length)] = randomInt(rand, 256);
+        for (let i = 0; i < 1 + randomBelow(rand, 8) && b.length > 0; i++) b[randomBelow(rand, b.length)] = randomBelow(rand, 256);
         break;
       case 2: // insert a markup fragment
         b = Buffer.concat([b.subarray(0, at), Buffer.from(pick(rand, FRAGMENTS)), b.subarray(at)]);
         break;
       case 3: // delete a range
-        b = Buffer.concat([b.subarray(0, at), b.subarray(at + randomInt(rand, 64))]);
+        b = Buffer.concat([b.subarray(0, at), b.subarray(at + randomBelow(rand, 64))]);
         break;
       case 4: // duplicate a range
-        b = Buffer.concat([b.subarray(0, at), b.subarray(at, at + randomInt(rand, 200)), b.subarray(at)]);
+        b = Buffer.concat([b.subarray(0, at), b.subarray(at, at + randomBelow(rand, 200)), b.subarray(at)]);
         break;
       case 5: // random bytes
-        b = Buffer.concat([b.subarray(0, at), Buffer.from(Array.from({ length: randomInt(rand, 16) }, () => randomInt(rand, 256))), b.subarray(at)]);
+        b = Buffer.concat([b.subarray(0, at), Buffer.from(Array.from({ length: randomBelow(rand, 16) }, () => randomBelow(rand, 256))), b.subarray(at)]);
         break;
       default: // splice with another seed
-        b = Buffer.concat([b.subarray(0, at), pick(rand, SEEDS).subarray(randomInt(rand, 300))]);
+        b = Buffer.concat([b.subarray(0, at), pick(rand, SEEDS).subarray(randomBelow(rand, 300))]);
     }
   }
   return b;
@@ -88,8 +88,8 @@ function mutateValue(rand: () => number, input: Buffer): Buffer {
 
 function randomBody(rand: () => number): Buffer {
   if (rand() < 0.3) return mutateValue(rand, pick(rand, SEEDS));
-  if (rand() < 0.15) return Buffer.from(Array.from({ length: randomInt(rand, 400) }, () => randomInt(rand, 256)));
-  if (rand() < 0.15) return Buffer.from(Array.from({ length: 1 + randomInt(rand, 40) }, () => pick(rand, FRAGMENTS)).join(''));
+  if (rand() < 0.15) return Buffer.from(Array.from({ length: randomBelow(rand, 400) }, () => randomBelow(rand, 256)));
+  if (rand() < 0.15) return Buffer.from(Array.from({ length: 1 + randomBelow(rand, 40) }, () => pick(rand, FRAGMENTS)).join(''));
   return mutate(rand, pick(rand, SEEDS));
 }
 
@@ -137,7 +137,7 @@ void describe('fuzzing the MANSCDP parser', () => {
       const decoded = decodeXmlBody(body, rand() < 0.3 ? 'GB2312' : null);
       assert.equal(typeof decoded.text, 'string');
       const text = rand() < 0.5 ? decoded.text : body.toString('latin1');
-      const r = parseXml(text.slice(0, randomInt(rand, text.length + 1)), { maxDepth: 8, maxElements: 50 });
+      const r = parseXml(text.slice(0, randomBelow(rand, text.length + 1)), { maxDepth: 8, maxElements: 50 });
       assert.equal(typeof r.ok, 'boolean');
     }
   });

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { REAL_DEVICE_FIXTURES } from '../../helpers/paths';
+export { seededRandom } from '../../helpers/random';
 
 export const FIXTURE_ROOT = REAL_DEVICE_FIXTURES;
 
@@ -58,17 +59,6 @@ export function fixtureHeader(f: Fixture, name: string): string | undefined {
   return line === undefined ? undefined : line.slice(line.indexOf(':') + 1).trim();
 }
 
-/** mulberry32: a small seeded PRNG so fuzz failures reproduce. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const REGISTER_TEXT =
   'REGISTER sip:34020000002000000001@3402000000 SIP/2.0\r\n' +

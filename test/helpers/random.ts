@@ -10,6 +10,16 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** 0 <= n < maxExclusive. */
+export function randomBelow(rand: () => number, maxExclusive: number): number {
+  return Math.floor(rand() * maxExclusive);
+}
+
+export function pick<T>(rand: () => number, items: readonly T[]): T {
+  return items[randomBelow(rand, items.length)] as T;
+}
+
+/** min <= n <= max. */
 export function randomInt(rand: () => number, min: number, max: number): number {
   return min + Math.floor(rand() * (max - min + 1));
 }
