@@ -169,6 +169,14 @@ export class SipEndpoint implements TransactionHost, DialogHost {
     });
   }
 
+  postBytes(bytes: Buffer, peer: SipPeer, message?: SipMessage): void {
+    if (this.closing !== null) return;
+    if (message !== undefined) this.options.metrics?.onMessage('out', message);
+    this.transport.sendBytes(bytes, peer).catch((err: unknown) => {
+      this.logger.warn({ err, peer, what: message ? describe(message) : 'retransmission' }, 'SIP send failed');
+    });
+  }
+
   sendStateless(request: SipRequest, peer: SipPeer): void {
     if (!request.headers.has('via')) this.prepareOutgoing(request, peer, generateBranch());
     this.post(request, peer);

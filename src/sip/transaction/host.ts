@@ -15,6 +15,11 @@ export interface TransactionHost {
   transmit(message: SipMessage, peer: SipPeer): Promise<void>;
   /** Sends; a failure is only logged (retransmissions, responses, ACKs). */
   post(message: SipMessage, peer: SipPeer): void;
+  /**
+   * Sends bytes already serialized; a failure is only logged. `message` (the first time only)
+   * is what the bytes say, for metrics.
+   */
+  postBytes(bytes: Buffer, peer: SipPeer, message?: SipMessage): void;
   clientTerminated(tx: ClientTransaction): void;
   /** Timer B/F fired: count it, and CANCEL an INVITE that was ringing. */
   clientTimedOut(tx: ClientTransaction): void;

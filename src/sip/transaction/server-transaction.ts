@@ -1,5 +1,5 @@
 import type { SipPeer, SipRequest, SipResponse } from '../message/types';
-import { createResponse, generateTag } from '../message';
+import { createResponse, generateTag, serializeSipMessage } from '../message';
 import { WheelEntry } from './timer-wheel';
 import type { TransactionHost } from './host';
 import type { ResponseExtras, ServerTransactionContext } from './types';
@@ -28,7 +28,11 @@ export class ServerTransaction extends WheelEntry implements ServerTransactionCo
   private state: ServerState = 'trying';
   /** Dropped once a final response is sent: only the response is needed to absorb retransmissions. */
   private request: SipRequest | null;
-  private lastResponse: SipResponse | null = null;
+  /**
+   * Our last response as sent: retransmissions repeat these bytes. Completed UDP transactions live
+   * 32 s (Timer J) at thousands per second, so they keep bytes rather than message objects.
+   */
+  private lastResponse: Buffer | null = null;
   private interval = 0;
   private nextRetransmitAt = 0;
   private endAt = 0;
@@ -99,8 +103,9 @@ export class ServerTransaction extends WheelEntry implements ServerTransactionCo
       toTag: this.toTag,
     });
     this.decorate(request, response, status);
-    this.lastResponse = response;
-    this.host.post(response, this.peer);
+    const bytes = serializeSipMessage(response);
+    this.lastResponse = bytes;
+    this.host.postBytes(bytes, this.peer, response);
     if (status < 200) {
       this.state = 'proceeding';
       return;
@@ -132,7 +137,7 @@ export class ServerTransaction extends WheelEntry implements ServerTransactionCo
 
   /** The same request arrived again: repeat our last response (none yet: stay silent). */
   onRetransmission(): void {
-    if (this.lastResponse !== null && this.state !== 'terminated') this.host.post(this.lastResponse, this.peer);
+    if (this.lastResponse !== null && this.state !== 'terminated') this.host.postBytes(this.lastResponse, this.peer);
   }
 
   onAck(): AckOutcome {
@@ -185,7 +190,7 @@ export class ServerTransaction extends WheelEntry implements ServerTransactionCo
           return;
         }
         if (now >= this.nextRetransmitAt && this.lastResponse !== null) {
-          this.host.post(this.lastResponse, this.peer);
+          this.host.postBytes(this.lastResponse, this.peer);
           this.interval = Math.min(this.interval * 2, this.host.timers.t2);
           this.nextRetransmitAt = now + this.interval;
         }

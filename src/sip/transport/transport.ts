@@ -79,10 +79,14 @@ export class NodeSipTransport implements SipTransport {
 
   /** UDP never rejects (failures are logged); TCP rejects when no connection can be had or written. */
   send(message: SipMessage, peer: SipPeer): Promise<void> {
+    return this.sendBytes(serializeSipMessage(message), peer);
+  }
+
+  sendBytes(bytes: Buffer, peer: SipPeer): Promise<void> {
     if (this.closing !== null) return Promise.reject(new Error('SIP transport is closed'));
     const endpoint = peer.transport === 'udp' ? this.udp : this.tcp;
     if (endpoint === null) return Promise.reject(new Error(`SIP transport has no ${peer.transport} socket`));
-    return endpoint.send(serializeSipMessage(message), peer.address, peer.port);
+    return endpoint.send(bytes, peer.address, peer.port);
   }
 
   localAddress(transport: SipPeer['transport']): { host: string; port: number } {

@@ -16,6 +16,8 @@ export interface InboundSipMessage {
 export interface SipTransport {
   /** Sends to a peer. For TCP, reuses the connection the peer opened to us, else connects. */
   send(message: SipMessage, peer: SipPeer): Promise<void>;
+  /** Sends an already serialized message (retransmissions repeat the same bytes). */
+  sendBytes(bytes: Buffer, peer: SipPeer): Promise<void>;
   /** Local address used in Via/Contact for a given transport. */
   localAddress(transport: SipPeer['transport']): { host: string; port: number };
   close(): Promise<void>;
