@@ -2,7 +2,7 @@ import { pino, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
 
 /**
  * Structured logging: one JSON line per event. Modules take a Logger in their constructor and
- * derive children with their own fields (deviceId, callId, channelId), never console.log.
+ * derive children with their own fields (deviceId, callId, channelId); nothing prints to the console directly.
  */
 export type Logger = PinoLogger;
 
