@@ -3,8 +3,7 @@ import { SsrcExhaustedError } from './errors';
 import { leaseHandle, leaseOwnerId } from './lease';
 import type { LeaseHandle } from './lease';
 import { RoundRobinClaimer } from './round-robin';
-
-export type SsrcKind = 'live' | 'history';
+import { makeSsrc, type SsrcKind } from './ssrc';
 
 export interface SsrcAllocatorOptions {
   state: StateStore;
@@ -45,13 +44,13 @@ export class SsrcAllocator {
   /** Leases an unused SSRC; throws SsrcExhaustedError when all 9,999 of the kind and realm are in use. */
   async acquire(kind: SsrcKind, realmDigits: string, owner: string): Promise<SsrcLease> {
     if (kind !== 'live' && kind !== 'history') throw new RangeError(`unknown SSRC kind ${String(kind)}`);
-    if (!/^\d{5}$/.test(realmDigits)) throw new RangeError(`SSRC realm must be 5 digits, got ${JSON.stringify(realmDigits)}`);
-    const prefix = `${kind === 'live' ? '0' : '1'}${realmDigits}`;
-    const claimer = this.claimerFor(prefix);
+    // makeSsrc checks the realm digits; slot 0 is stream number 0001, so no SSRC is ever 0.
+    const ssrcOf = (slot: number) => makeSsrc(kind, realmDigits, slot + 1);
+    const claimer = this.claimerFor(ssrcOf(0).slice(0, 6));
     const leaseOwner = leaseOwnerId(this.nodeId, owner);
-    const slot = await claimer.claim((candidate) => this.state.acquireLease(keyOf(ssrcOf(prefix, candidate)), leaseOwner, this.leaseTtlMs));
+    const slot = await claimer.claim((candidate) => this.state.acquireLease(keyOf(ssrcOf(candidate)), leaseOwner, this.leaseTtlMs));
     if (slot === null) throw new SsrcExhaustedError(kind, realmDigits);
-    const ssrc = ssrcOf(prefix, slot);
+    const ssrc = ssrcOf(slot);
     return { ssrc, ...leaseHandle(this.state, keyOf(ssrc), leaseOwner, this.leaseTtlMs) };
   }
 
@@ -63,15 +62,6 @@ export class SsrcAllocator {
     }
     return claimer;
   }
-}
-
-/** The realm digits of a 20-digit SIP domain (platform) ID: its 4th to 8th digits. */
-export function ssrcRealmOf(domainId: string): string | null {
-  return /^\d{20}$/.test(domainId) ? domainId.slice(3, 8) : null;
-}
-
-function ssrcOf(prefix: string, slot: number): string {
-  return `${prefix}${String(slot + 1).padStart(4, '0')}`;
 }
 
 function keyOf(ssrc: string): string {

@@ -17,5 +17,5 @@ export type {
 export { parseGbSdp, MAX_SDP_BYTES } from './parse';
 export { buildGbSdp, buildGbSdpAnswer, DEFAULT_VIDEO_PAYLOADS } from './build';
 export { parseMediaFormat, formatMediaFormat } from './format';
-export { makeSsrc, ssrcToNumber, ssrcRealmDigits, isHistorySsrc } from './ssrc';
-export type { SsrcKind } from './ssrc';
+export { makeSsrc, ssrcToNumber, ssrcRealmDigits, isHistorySsrc } from '../../media/ports/ssrc';
+export type { SsrcKind } from '../../media/ports/ssrc';

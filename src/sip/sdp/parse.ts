@@ -1,7 +1,7 @@
 import type { GbMedia, GbSdp, GbSdpResult, SessionName } from './types';
 import { applyAttribute, clip, parseAttribute, parseMediaLine } from './media-line';
 import { parseMediaFormat } from './format';
-import { ssrcToNumber } from './ssrc';
+import { ssrcToNumber } from '../../media/ports/ssrc';
 
 /** SDP bodies are a few hundred bytes; anything this large is not one. */
 export const MAX_SDP_BYTES = 64 * 1024;

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../../src/logger';
 import { MemoryStateStore } from '../../../src/storage/memory/state-store';
-import { SsrcAllocator, SsrcExhaustedError, ssrcRealmOf } from '../../../src/media/ports';
+import { SsrcAllocator, SsrcExhaustedError, ssrcRealmDigits } from '../../../src/media/ports';
 import type { SsrcLease } from '../../../src/media/ports';
 
 let state: MemoryStateStore;
@@ -28,8 +28,8 @@ describe('SsrcAllocator', () => {
   });
 
   test('the realm of a SIP domain ID is its 4th to 8th digits', () => {
-    assert.equal(ssrcRealmOf('34020000002000000001'), '20000');
-    assert.equal(ssrcRealmOf('3402000000'), null);
+    assert.equal(ssrcRealmDigits('34020000002000000001'), '20000');
+    assert.throws(() => ssrcRealmDigits('34a'), RangeError);
   });
 
   test('no SSRC is handed out twice while leased, across allocators of different nodes', async () => {
