@@ -1,4 +1,4 @@
-import { CHANNEL_UPDATE_FIELDS, DEVICE_UPDATE_FIELDS, gbTypeCode } from '../records';
+import { CHANNEL_UPDATE_FIELDS, defaultDevice, definedDeviceFields, gbTypeCode } from '../records';
 import type { Channel, Device, DeviceEvent, DeviceEventReason, DeviceEventType } from '../types';
 import type { DeviceEventDoc } from './schemas';
 
@@ -8,33 +8,9 @@ import type { DeviceEventDoc } from './schemas';
  */
 
 export function toDevice(doc: Partial<Device> & { deviceId: string }): Device {
-  const device: Device = {
-    deviceId: doc.deviceId,
-    name: null,
-    manufacturer: null,
-    model: null,
-    firmware: null,
-    typeCode: gbTypeCode(doc.deviceId),
-    gbVersion: 'unknown',
-    charset: null,
-    password: null,
-    online: false,
-    transport: 'udp',
-    remoteAddress: null,
-    remotePort: null,
-    contact: null,
-    expires: null,
-    registeredAt: null,
-    lastKeepaliveAt: null,
-    channelCount: 0,
-    createdAt: doc.createdAt ?? 0,
-    updatedAt: doc.updatedAt ?? doc.createdAt ?? 0,
-  };
-  const target = device as unknown as Record<string, unknown>;
-  for (const field of DEVICE_UPDATE_FIELDS) {
-    const value = doc[field];
-    if (value !== undefined) target[field] = value;
-  }
+  const createdAt = doc.createdAt ?? 0;
+  const device: Device = { ...defaultDevice(doc.deviceId, createdAt), updatedAt: doc.updatedAt ?? createdAt };
+  Object.assign(device, definedDeviceFields(doc));
   return device;
 }
 
