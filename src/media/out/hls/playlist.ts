@@ -1,0 +1,37 @@
+/** A segment as the media playlist lists it. */
+export interface PlaylistEntry {
+  uri: string;
+  /** Seconds. */
+  duration: number;
+  /** Timestamps or codec do not continue from the previous segment. */
+  discontinuity: boolean;
+}
+
+export interface MediaPlaylist {
+  /** EXT-X-TARGETDURATION in whole seconds. */
+  targetDuration: number;
+  /** Sequence number of the first entry. */
+  mediaSequence: number;
+  /** Discontinuity tags that slid out of the window (EXT-X-DISCONTINUITY-SEQUENCE). */
+  discontinuitySequence: number;
+  entries: readonly PlaylistEntry[];
+  /** Whether the stream ended (EXT-X-ENDLIST): players then play it from the start, not live. */
+  ended: boolean;
+}
+
+/** An HLS media playlist, protocol version 3 (RFC 8216 section 4). */
+export function renderPlaylist(p: MediaPlaylist): string {
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${p.targetDuration}`, `#EXT-X-MEDIA-SEQUENCE:${p.mediaSequence}`];
+  if (p.discontinuitySequence > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${p.discontinuitySequence}`);
+  for (const e of p.entries) {
+    if (e.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+    lines.push(`#EXTINF:${e.duration.toFixed(3)},`, e.uri);
+  }
+  if (p.ended) lines.push('#EXT-X-ENDLIST');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Whole seconds no segment exceeds once EXTINF is rounded to milliseconds. */
+export function targetDurationFor(maxDuration: number): number {
+  return Math.max(1, Math.ceil(Math.round(maxDuration * 1000) / 1000));
+}
