@@ -25,6 +25,10 @@ const RECIPES: Record<string, string[]> = {
   // ffmpeg's own program stream muxers write no PSM and put H.264 on stream id 0xE2.
   'ffmpeg-h264.vob': ['-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=25', '-t', '2', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-g', '25', '-bf', '0', '-f', 'vob'],
   'ffmpeg-h264.mpg': ['-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=25', '-t', '2', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-g', '25', '-bf', '0', '-f', 'mpeg'],
+  // Long enough for several 2 s HLS segments.
+  'hls-h264-640x360-6s.h264': ['-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=25', '-t', '6', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '0', '-f', 'h264'],
+  'hls-h265-640x360-6s.hevc': ['-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=25', '-t', '6', '-pix_fmt', 'yuv420p', '-c:v', 'libx265', '-preset', 'veryfast', '-g', '25', '-bf', '0', '-x265-params', 'log-level=error', '-f', 'hevc'],
+  'hls-aac-48k-6s.aac': ['-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000', '-t', '6', '-c:a', 'aac', '-ac', '1', '-f', 'adts'],
 };
 
 

@@ -7,19 +7,19 @@ import { after, describe, test } from 'node:test';
 import { parseAdtsHeader } from '../../../../src/media/codec/adts';
 import type { AccessUnit, VideoCodec } from '../../../../src/media/codec/types';
 import { HlsSegmenter } from '../../../../src/media/out/hls/segmenter';
-import { hasFfmpeg, probe } from '../../helpers/media-files';
+import { hasFfmpeg, probe, readMedia } from '../../helpers/media-files';
 import { framesOf } from '../../helpers/ps-stream';
-import { readHlsMedia } from './hls-media';
+
 
 const FIRST_PTS = 90000;
 const VIDEO_SECONDS = 6;
 
 /** Video access units at 25 fps, interleaved in decoding order with AAC frames (48 kHz, 1024 samples) that end by the video's end. */
 function accessUnits(codec: VideoCodec, withAudio: boolean): AccessUnit[] {
-  const es = readHlsMedia(codec === 'h264' ? 'hls-h264-640x360-6s.h264' : 'hls-h265-640x360-6s.hevc');
+  const es = readMedia(codec === 'h264' ? 'hls-h264-640x360-6s.h264' : 'hls-h265-640x360-6s.hevc');
   const aus: AccessUnit[] = framesOf(es, codec, FIRST_PTS).map((f) => ({ kind: 'video', codec, pts: f.pts, dts: f.pts, keyframe: f.keyframe, data: f.data }));
   if (withAudio) {
-    const aac = readHlsMedia('hls-aac-48k-6s.aac');
+    const aac = readMedia('hls-aac-48k-6s.aac');
     for (let at = 0, i = 0; at < aac.length; i++) {
       const h = parseAdtsHeader(aac, at);
       assert.ok(h);
