@@ -127,6 +127,8 @@ describe('the real Dahua dome traces, replayed', () => {
     assert.equal(ok.status, 200);
     assert.match(ok.headers.get('date') ?? '', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}$/);
     assert.equal(ok.headers.get('cseq'), '2 REGISTER');
+    assert.equal(ok.headers.get('x-gb-ver'), '3.0', 'answers to REGISTER announce our version (2022 Annex I)');
+    assert.equal(challenge.headers.get('x-gb-ver'), '3.0');
     const device = await server.app.index.getDevice(DEVICE);
     assert.equal(device?.online, true);
     assert.equal(device?.remotePort, dev.socket.address().port);

@@ -38,6 +38,13 @@ export function requestedExpires(request: SipRequest): number | null {
   return 3600;
 }
 
+/** Our protocol version, announced on every answer to REGISTER (GB/T 28181-2022 Annex I): 3.0 is 2022. */
+const OUR_GB_VERSION = '3.0';
+
+function answer(ctx: ServerTransactionContext, status: number, reason: string, extra: { headers?: Array<[string, string]> } = {}): void {
+  ctx.respond(status, reason, { headers: [...(extra.headers ?? []), ['X-GB-Ver', OUR_GB_VERSION]] });
+}
+
 /** The device ID of a request: the user part of From (GB/T 28181 puts the device's ID there). */
 export function senderId(request: SipRequest): string | null {
   const from = request.headers.get('from');
@@ -76,17 +83,17 @@ export class Registrar {
     const deviceId = senderId(request);
     if (!deviceId || !isValidGbId(deviceId)) {
       this.logger.warn({ from: request.headers.get('from'), peer: ctx.peer }, 'REGISTER with a malformed device ID refused');
-      ctx.respond(400, 'Invalid Device ID');
+      answer(ctx, 400, 'Invalid Device ID');
       return;
     }
     if (this.options.denyList.has(deviceId)) {
       this.logger.warn({ deviceId, peer: ctx.peer }, 'REGISTER from a denied device refused');
-      ctx.respond(403, 'Forbidden');
+      answer(ctx, 403, 'Forbidden');
       return;
     }
     const expires = requestedExpires(request);
     if (expires === null) {
-      ctx.respond(400, 'Invalid Expires');
+      answer(ctx, 400, 'Invalid Expires');
       return;
     }
     const authorization = request.headers.get('authorization');
@@ -95,7 +102,7 @@ export class Registrar {
     const device = authorization !== undefined || !this.options.autoEnroll ? await this.index.getDevice(deviceId) : null;
     if (!device && !this.options.autoEnroll) {
       this.logger.warn({ deviceId, peer: ctx.peer }, 'REGISTER from an unknown device refused (auto-enrolment is off)');
-      ctx.respond(403, 'Unknown Device');
+      answer(ctx, 403, 'Unknown Device');
       return;
     }
     const outcome = await this.auth.check({
@@ -108,12 +115,12 @@ export class Registrar {
     });
     if (outcome.kind === 'blocked') {
       this.logger.warn({ deviceId, peer: ctx.peer }, 'REGISTER refused: too many failed authentications');
-      ctx.respond(403, 'Forbidden');
+      answer(ctx, 403, 'Forbidden');
       return;
     }
     if (outcome.kind === 'challenge') {
       if (outcome.failed) this.logger.warn({ deviceId, peer: ctx.peer }, 'REGISTER with a wrong digest answer');
-      ctx.respond(401, 'Unauthorized', { headers: [['WWW-Authenticate', outcome.header]] });
+      answer(ctx, 401, 'Unauthorized', { headers: [['WWW-Authenticate', outcome.header]] });
       return;
     }
     if (expires === 0) {
@@ -121,7 +128,7 @@ export class Registrar {
       return;
     }
     if (expires < this.options.minExpiresSec) {
-      ctx.respond(423, 'Interval Too Brief', { headers: [['Min-Expires', String(this.options.minExpiresSec)]] });
+      answer(ctx, 423, 'Interval Too Brief', { headers: [['Min-Expires', String(this.options.minExpiresSec)]] });
       return;
     }
     await this.register(request, ctx, deviceId, device, Math.min(expires, this.options.maxExpiresSec));
@@ -167,7 +174,7 @@ export class Registrar {
     const unchanged = device?.online === true && (Object.keys(facts) as Array<keyof typeof facts>).every((k) => device[k] === facts[k]);
     await this.presence.markOnline(deviceId, 'register', now, unchanged ? {} : facts, device?.online ?? false);
     const contactHeader = request.headers.get('contact');
-    ctx.respond(200, 'OK', {
+    answer(ctx, 200, 'OK', {
       headers: [
         ...(contactHeader ? ([['Contact', contactHeader]] as Array<[string, string]>) : []),
         ['Expires', String(expires)],
@@ -182,7 +189,7 @@ export class Registrar {
     const now = Date.now();
     await this.state.deleteRegistration(deviceId);
     await this.state.clearDeadline(deviceId);
-    ctx.respond(200, 'OK', { headers: [['Date', formatGbTime(now, this.options.timeZone, true)]] });
+    answer(ctx, 200, 'OK', { headers: [['Date', formatGbTime(now, this.options.timeZone, true)]] });
     await this.presence.markOffline(deviceId, 'unregister', now);
     this.logger.info({ deviceId, peer: ctx.peer }, 'device unregistered');
   }
