@@ -89,6 +89,15 @@ export interface StateStore {
   /** Removes and returns up to `limit` device IDs whose deadline is <= now (each returned once). */
   takeExpired(now: number, limit: number): Promise<string[]>;
 
+  /**
+   * Online state, shared by every node: sets the device's flag and returns what it was before
+   * (null when never set). Atomic, so of several nodes seeing the same transition exactly one
+   * sees the old value and records the event.
+   */
+  swapOnline(deviceId: string, online: boolean): Promise<boolean | null>;
+  getOnline(deviceId: string): Promise<boolean | null>;
+  forgetOnline(deviceId: string): Promise<void>;
+
   /** Stores a value that disappears after ttlMs. */
   putEphemeral(key: string, value: string, ttlMs: number): Promise<void>;
   getEphemeral(key: string): Promise<string | null>;

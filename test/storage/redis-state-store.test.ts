@@ -55,6 +55,22 @@ void describe('Redis state store across nodes', () => {
     assert.deepEqual(await nodeB.takeExpired(10_000_000, 10), ['34020000001329999999']);
   });
 
+  void test('two nodes seeing the same device come online record the transition once', async (t) => {
+    const keyPrefix = freshPrefix();
+    const nodeA = new RedisStateStore({ url: server.url, keyPrefix, logger: silentLogger() });
+    const nodeB = new RedisStateStore({ url: server.url, keyPrefix, logger: silentLogger() });
+    await nodeA.init();
+    await nodeB.init();
+    t.after(async () => {
+      await nodeA.close();
+      await nodeB.close();
+    });
+    const ids = Array.from({ length: 200 }, (_, i) => `3402000000132${String(i).padStart(7, '0')}`);
+    await Promise.all(ids.map((id) => nodeA.swapOnline(id, false)));
+    const [a, b] = await Promise.all([Promise.all(ids.map((id) => nodeA.swapOnline(id, true))), Promise.all(ids.map((id) => nodeB.swapOnline(id, true)))]);
+    ids.forEach((id, i) => assert.equal([a[i], b[i]].filter((p) => p === false).length, 1, id));
+  });
+
   void test('a registration written by one node is read, touched and counted by another', async (t) => {
     const keyPrefix = freshPrefix();
     const nodeA = new RedisStateStore({ url: server.url, keyPrefix, logger: silentLogger() });

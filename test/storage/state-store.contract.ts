@@ -246,6 +246,28 @@ export function runStateStoreContract(name: string, makeStore: () => Promise<Sta
       });
     });
 
+    void describe('online state', () => {
+      void test('swapOnline returns the previous flag (null the first time); forgetOnline clears it', async (t) => {
+        const store = await open(t);
+        const id = '34020000001320000001';
+        assert.equal(await store.getOnline(id), null);
+        assert.equal(await store.swapOnline(id, true), null);
+        assert.equal(await store.swapOnline(id, true), true);
+        assert.equal(await store.swapOnline(id, false), true);
+        assert.equal(await store.getOnline(id), false);
+        await store.forgetOnline(id);
+        assert.equal(await store.getOnline(id), null);
+      });
+
+      void test('of many concurrent swaps to online, exactly one sees the device offline', async (t) => {
+        const store = await open(t);
+        const id = '34020000001320000002';
+        await store.swapOnline(id, false);
+        const previous = await Promise.all(Array.from({ length: 20 }, () => store.swapOnline(id, true)));
+        assert.equal(previous.filter((p) => p === false).length, 1);
+      });
+    });
+
     void test('close() is idempotent', async () => {
       const store = await makeStore();
       await store.init();

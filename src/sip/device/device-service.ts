@@ -84,7 +84,7 @@ export class DeviceService {
     await this.state.clearDeadline(deviceId);
     await this.presence.markOffline(deviceId, 'deleted', Date.now());
     await this.index.deleteDevice(deviceId);
-    this.presence.forget(deviceId);
+    await this.presence.forget(deviceId);
   }
 
   async channels(query: ChannelQuery): Promise<Page<Channel>> {

@@ -107,8 +107,7 @@ export class DeviceMessageRouter extends EventEmitter<DeviceNotifyEventMap> {
       this.logger.info({ deviceId, from: `${reg.address}:${reg.port}`, to: `${ctx.peer.address}:${ctx.peer.port}` }, 'device address changed');
       await this.index.upsertDevice(deviceId, { remoteAddress: ctx.peer.address, remotePort: ctx.peer.port, transport: ctx.peer.transport });
     }
-    if (!(await this.presence.isOnline(deviceId))) {
-      await this.presence.markOnline(deviceId, 'keepalive', now, { lastKeepaliveAt: now }, false);
-    }
+    // One atomic swap: only a keepalive that brings the device back records an event.
+    await this.presence.markOnline(deviceId, 'keepalive', now);
   }
 }

@@ -15,13 +15,12 @@ export interface PresenceOptions {
 }
 
 /**
- * Owns every online/offline transition: it writes the device's online flag, stores one event per
- * transition (the history online-rate accounting is computed from) and emits it. The liveness
- * sweep turns expired registrations and missed keepalives into offline transitions.
+ * Owns every online/offline transition: the shared flag in the state store decides what is a
+ * transition; the index keeps the flag for queries and one event per transition (the history
+ * online-rate accounting is computed from). The liveness sweep turns expired registrations and
+ * missed keepalives into offline transitions.
  */
 export class DevicePresence extends EventEmitter<PresenceEventMap> {
-  /** Cache of the online flag so keepalives do not read the index each time. */
-  private readonly online = new Map<string, boolean>();
   private timer: NodeJS.Timeout | null = null;
   private sweeping = false;
 
@@ -38,16 +37,27 @@ export class DevicePresence extends EventEmitter<PresenceEventMap> {
     return this.options.keepaliveTimeoutMs;
   }
 
+  /** The shared online flag; seeded from the index the first time a device is seen after a state loss. */
   async isOnline(deviceId: string): Promise<boolean> {
-    const cached = this.online.get(deviceId);
-    if (cached !== undefined) return cached;
-    const device = await this.index.getDevice(deviceId);
-    const value = device?.online ?? false;
-    this.online.set(deviceId, value);
-    return value;
+    const shared = await this.state.getOnline(deviceId);
+    if (shared !== null) return shared;
+    const online = (await this.index.getDevice(deviceId))?.online ?? false;
+    await this.state.swapOnline(deviceId, online);
+    return online;
   }
 
-  /** Records that the device is online (writing `update` with it); emits and stores an event on a transition. */
+  /** What the flag was before a swap that found none: the caller's knowledge, else the index. */
+  private async previousOnline(deviceId: string, swapped: boolean | null, known?: boolean): Promise<boolean> {
+    if (swapped !== null) return swapped;
+    if (known !== undefined) return known;
+    return (await this.index.getDevice(deviceId))?.online ?? false;
+  }
+
+  /**
+   * Records that the device is online (writing `update` with it). The swap in the state store is
+   * atomic, so when several nodes see the same transition only one stores and emits the event.
+   * `knownOnline` is the index's flag when the caller has already read the device.
+   */
   async markOnline(
     deviceId: string,
     reason: DeviceEventReason,
@@ -55,11 +65,10 @@ export class DevicePresence extends EventEmitter<PresenceEventMap> {
     update: DeviceUpdate = {},
     knownOnline?: boolean,
   ): Promise<void> {
-    const wasOnline = knownOnline ?? (await this.isOnline(deviceId));
+    const wasOnline = await this.previousOnline(deviceId, await this.state.swapOnline(deviceId, true), knownOnline);
     if (!wasOnline || Object.keys(update).length > 0) {
       await this.index.upsertDevice(deviceId, { ...update, online: true });
     }
-    this.online.set(deviceId, true);
     if (!wasOnline) {
       await this.index.appendDeviceEvents([{ deviceId, type: 'online', reason, time: at }]);
       this.logger.info({ deviceId, reason }, 'device online');
@@ -68,8 +77,7 @@ export class DevicePresence extends EventEmitter<PresenceEventMap> {
   }
 
   async markOffline(deviceId: string, reason: DeviceEventReason, at: number): Promise<void> {
-    const wasOnline = await this.isOnline(deviceId);
-    this.online.set(deviceId, false);
+    const wasOnline = await this.previousOnline(deviceId, await this.state.swapOnline(deviceId, false));
     if (!wasOnline) return;
     await this.index.upsertDevice(deviceId, { online: false });
     await this.index.appendDeviceEvents([{ deviceId, type: 'offline', reason, time: at }]);
@@ -78,8 +86,8 @@ export class DevicePresence extends EventEmitter<PresenceEventMap> {
   }
 
   /** Forgets a deleted device. */
-  forget(deviceId: string): void {
-    this.online.delete(deviceId);
+  async forget(deviceId: string): Promise<void> {
+    await this.state.forgetOnline(deviceId);
   }
 
   /** Next liveness deadline: registration expiry or missed keepalives, whichever comes first. */
@@ -153,7 +161,7 @@ export class DevicePresence extends EventEmitter<PresenceEventMap> {
       for (const device of page.items) {
         const reg = await this.state.getRegistration(device.deviceId);
         if (reg && reg.expiresAt > now) {
-          this.online.set(device.deviceId, true);
+          await this.state.swapOnline(device.deviceId, true);
           await this.state.setDeadline(device.deviceId, this.deadlineFor(reg.lastSeenAt, reg.expiresAt));
           offset += 1;
         } else {

@@ -30,6 +30,7 @@ export class MemoryStateStore implements StateStore {
   private readonly ephemeral = new Map<string, Expiring<string>>();
   private readonly counters = new Map<string, Expiring<number>>();
   private readonly leases = new Map<string, Expiring<string>>();
+  private readonly online = new Map<string, boolean>();
 
   constructor(options: MemoryStateStoreOptions) {
     this.logger = options.logger.child({ component: 'memory-state-store' });
@@ -94,6 +95,20 @@ export class MemoryStateStore implements StateStore {
 
   async takeExpired(now: number, limit: number): Promise<string[]> {
     return this.deadlines.takeExpired(now, limit);
+  }
+
+  async swapOnline(deviceId: string, online: boolean): Promise<boolean | null> {
+    const previous = this.online.get(deviceId) ?? null;
+    this.online.set(deviceId, online);
+    return previous;
+  }
+
+  async getOnline(deviceId: string): Promise<boolean | null> {
+    return this.online.get(deviceId) ?? null;
+  }
+
+  async forgetOnline(deviceId: string): Promise<void> {
+    this.online.delete(deviceId);
   }
 
   async putEphemeral(key: string, value: string, ttlMs: number): Promise<void> {

@@ -143,6 +143,21 @@ export class RedisStateStore implements StateStore {
     return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
   }
 
+  async swapOnline(deviceId: string, online: boolean): Promise<boolean | null> {
+    // SET ... GET (Redis 6.2+) sets and returns the old value in one atomic command.
+    const previous = await this.redis.set(this.key(`online:${deviceId}`), online ? '1' : '0', 'GET');
+    return previous === null ? null : previous === '1';
+  }
+
+  async getOnline(deviceId: string): Promise<boolean | null> {
+    const value = await this.redis.get(this.key(`online:${deviceId}`));
+    return value === null ? null : value === '1';
+  }
+
+  async forgetOnline(deviceId: string): Promise<void> {
+    await this.redis.del(this.key(`online:${deviceId}`));
+  }
+
   async putEphemeral(key: string, value: string, ttlMs: number): Promise<void> {
     await this.redis.set(this.key(`eph:${key}`), value, 'PX', ttl(ttlMs));
   }
