@@ -20,7 +20,8 @@ import { createSipTransport } from './transport';
 import type { SipTransport } from './transport/types';
 import { advertisedAddress } from './advertised-address';
 
-const ALLOW = 'REGISTER, MESSAGE, OPTIONS, INVITE, ACK, BYE, CANCEL, INFO, NOTIFY, SUBSCRIBE';
+// What we answer today; INVITE, SUBSCRIBE and NOTIFY join when live video and event subscriptions land.
+const ALLOW = 'REGISTER, MESSAGE, OPTIONS, ACK, BYE, CANCEL, INFO';
 
 /**
  * The platform's SIP side towards its devices: transport, transactions, and the GB/T 28181

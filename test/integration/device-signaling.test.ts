@@ -159,6 +159,22 @@ describe('devices register, stay online and are listed', () => {
     assert.ok(status.online !== undefined);
   });
 
+  test('a device whose address changes while registered (4G, NAT rebinding) is followed to the new one', async () => {
+    const before = track(device(server));
+    await before.start();
+    assert.equal((await before.register()).status, 200);
+    await before.stop();
+    // Same device, new source port, no new REGISTER: its next keepalive moves the registration.
+    const moved = track(device(server, { deviceId: before.deviceId }));
+    await moved.start();
+    assert.notEqual(moved.localPort, before.localPort);
+    assert.equal(await moved.sendKeepalive(), 200);
+    const { body } = await getJson(server, `/api/v1/devices/${moved.deviceId}`);
+    assert.equal(body.remotePort, moved.localPort);
+    const info = await server.api(`/api/v1/devices/${moved.deviceId}/info`);
+    assert.equal(info.status, 200, 'the query reaches the device at its new address');
+  });
+
   test('a wrong password is challenged again, then refused with 403 after repeated failures', async () => {
     const cam = track(device(server, { password: 'wrong-password' }));
     await cam.start();

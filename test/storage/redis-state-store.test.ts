@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { silentLogger } from '../../src/logger';
 import { REGISTRATION_GRACE_MS } from '../../src/storage/registration-retention';
@@ -21,17 +21,20 @@ after(async () => {
 
 runStateStoreContract('Redis', async () => new RedisStateStore({ url: server.url, keyPrefix: freshPrefix(), logger: silentLogger() }));
 
+/** Two stores on one server and one key prefix: two signaling nodes sharing state. */
+async function twoNodes(t: TestContext): Promise<[RedisStateStore, RedisStateStore]> {
+  const keyPrefix = freshPrefix();
+  const nodes = [0, 1].map(() => new RedisStateStore({ url: server.url, keyPrefix, logger: silentLogger() })) as [RedisStateStore, RedisStateStore];
+  await Promise.all(nodes.map((n) => n.init()));
+  t.after(async () => {
+    await Promise.all(nodes.map((n) => n.close()));
+  });
+  return nodes;
+}
+
 void describe('Redis state store across nodes', () => {
   void test('two nodes taking expired devices at once never both take the same device', async (t) => {
-    const keyPrefix = freshPrefix();
-    const nodeA = new RedisStateStore({ url: server.url, keyPrefix, logger: silentLogger() });
-    const nodeB = new RedisStateStore({ url: server.url, keyPrefix, logger: silentLogger() });
-    await nodeA.init();
-    await nodeB.init();
-    t.after(async () => {
-      await nodeA.close();
-      await nodeB.close();
-    });
+    const [nodeA, nodeB] = await twoNodes(t);
     const ids = Array.from({ length: 1000 }, (_, i) => `3402000000132${String(i).padStart(7, '0')}`);
     await Promise.all(ids.map((id, i) => (i % 2 === 0 ? nodeA : nodeB).setDeadline(id, 1_000_000 + i)));
     await nodeA.setDeadline('34020000001329999999', 9_000_000); // not yet due: nobody takes it
@@ -56,15 +59,7 @@ void describe('Redis state store across nodes', () => {
   });
 
   void test('two nodes seeing the same device come online record the transition once', async (t) => {
-    const keyPrefix = freshPrefix();
-    const nodeA = new RedisStateStore({ url: server.url, keyPrefix, logger: silentLogger() });
-    const nodeB = new RedisStateStore({ url: server.url, keyPrefix, logger: silentLogger() });
-    await nodeA.init();
-    await nodeB.init();
-    t.after(async () => {
-      await nodeA.close();
-      await nodeB.close();
-    });
+    const [nodeA, nodeB] = await twoNodes(t);
     const ids = Array.from({ length: 200 }, (_, i) => `3402000000132${String(i).padStart(7, '0')}`);
     await Promise.all(ids.map((id) => nodeA.swapOnline(id, false)));
     const [a, b] = await Promise.all([Promise.all(ids.map((id) => nodeA.swapOnline(id, true))), Promise.all(ids.map((id) => nodeB.swapOnline(id, true)))]);
@@ -72,15 +67,7 @@ void describe('Redis state store across nodes', () => {
   });
 
   void test('a registration written by one node is read, touched and counted by another', async (t) => {
-    const keyPrefix = freshPrefix();
-    const nodeA = new RedisStateStore({ url: server.url, keyPrefix, logger: silentLogger() });
-    const nodeB = new RedisStateStore({ url: server.url, keyPrefix, logger: silentLogger() });
-    await nodeA.init();
-    await nodeB.init();
-    t.after(async () => {
-      await nodeA.close();
-      await nodeB.close();
-    });
+    const [nodeA, nodeB] = await twoNodes(t);
     const r = registration('34020000001320000001', { nodeId: 'node-a' });
     await nodeA.putRegistration(r);
     await nodeB.touchRegistration(r.deviceId, r.lastSeenAt + 1000);

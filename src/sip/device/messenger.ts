@@ -2,7 +2,7 @@ import { AppError } from '../../errors';
 import type { Logger } from '../../logger';
 import type { IndexStore, Registration, StateStore } from '../../storage/ports';
 import { encodeXmlBody, normalizeCharset } from '../manscdp';
-import { createRequest, generateCallId, generateTag } from '../message';
+import { createRequest, formatHostPort, generateCallId, generateTag } from '../message';
 import type { SipPeer, SipResponse } from '../message/types';
 import { SipTimeoutError, type SipEndpoint } from '../transaction';
 
@@ -37,30 +37,23 @@ export class DeviceMessenger {
     this.seenCharsets.set(deviceId, charset);
   }
 
-  async charsetFor(deviceId: string): Promise<string> {
-    const device = await this.index.getDevice(deviceId);
-    return normalizeCharset(device?.charset ?? this.seenCharsets.get(deviceId) ?? DEFAULT_CHARSET);
-  }
-
-  /** The registration of an online device, or an AppError the API can show. */
-  async reachable(deviceId: string): Promise<Registration> {
+  /** The registration of an online device and the charset to write to it, or an AppError the API can show. */
+  async reachable(deviceId: string): Promise<{ registration: Registration; charset: string }> {
     const device = await this.index.getDevice(deviceId);
     if (!device) throw new AppError('not_found', `device ${deviceId} is not known`);
-    const reg = await this.state.getRegistration(deviceId);
-    if (!reg || !device.online) throw new AppError('device_offline', `device ${deviceId} is offline`);
-    return reg;
+    const registration = await this.state.getRegistration(deviceId);
+    if (!registration || !device.online) throw new AppError('device_offline', `device ${deviceId} is offline`);
+    return { registration, charset: normalizeCharset(device.charset ?? this.seenCharsets.get(deviceId) ?? DEFAULT_CHARSET) };
   }
 
   /** Sends a MANSCDP MESSAGE and returns the device's SIP answer (2xx), mapping failures to AppError. */
   async sendManscdp(deviceId: string, xmlText: string): Promise<SipResponse> {
-    const reg = await this.reachable(deviceId);
-    const charset = await this.charsetFor(deviceId);
+    const { registration: reg, charset } = await this.reachable(deviceId);
     const body = encodeXmlBody(xmlText, charset);
     const peer: SipPeer = { transport: reg.transport, address: reg.address, port: reg.port };
-    const hostPort = peer.address.includes(':') ? `[${peer.address}]:${peer.port}` : `${peer.address}:${peer.port}`;
     const request = createRequest({
       method: 'MESSAGE',
-      uri: `sip:${deviceId}@${hostPort}`,
+      uri: `sip:${deviceId}@${formatHostPort(peer.address, peer.port)}`,
       headers: [
         ['From', `<sip:${this.platform.id}@${this.platform.domain}>;tag=${generateTag()}`],
         ['To', `<sip:${deviceId}@${this.platform.domain}>`],

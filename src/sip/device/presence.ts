@@ -37,15 +37,6 @@ export class DevicePresence extends EventEmitter<PresenceEventMap> {
     return this.options.keepaliveTimeoutMs;
   }
 
-  /** The shared online flag; seeded from the index the first time a device is seen after a state loss. */
-  async isOnline(deviceId: string): Promise<boolean> {
-    const shared = await this.state.getOnline(deviceId);
-    if (shared !== null) return shared;
-    const online = (await this.index.getDevice(deviceId))?.online ?? false;
-    await this.state.swapOnline(deviceId, online);
-    return online;
-  }
-
   /** What the flag was before a swap that found none: the caller's knowledge, else the index. */
   private async previousOnline(deviceId: string, swapped: boolean | null, known?: boolean): Promise<boolean> {
     if (swapped !== null) return swapped;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createRequest } from '../../../src/sip/message';
 import type { SipRequest, SipResponse } from '../../../src/sip/message/types';
 import type { Dialog, ServerTransactionContext } from '../../../src/sip/transaction';
+import { cancelFor } from '../../../src/sip/transaction/ack-cancel';
 import { RawUdpPeer, both, isResponse, sameCall, sleep, startNode, type TestNode } from './helpers';
 
 /** The raw socket plays an upper platform (or a misbehaving one) that INVITEs our node. */
@@ -123,17 +124,7 @@ describe('INVITE server transactions', () => {
     const req = invite();
     await caller.send(req, node.peer('udp'));
     await caller.next(both(sameCall(req), isResponse(100)));
-    const cancel = createRequest({
-      method: 'CANCEL',
-      uri: req.uri,
-      headers: [
-        ['Via', req.headers.get('via') ?? ''],
-        ['From', req.headers.get('from') ?? ''],
-        ['To', req.headers.get('to') ?? ''],
-        ['Call-ID', req.headers.get('call-id') ?? ''],
-        ['CSeq', '1 CANCEL'],
-      ],
-    });
+    const cancel = cancelFor(req);
     await caller.send(cancel, node.peer('udp'));
     await caller.next(both(sameCall(req), isResponse(200, 'CANCEL')));
     await caller.next(both(sameCall(req), isResponse(487, 'INVITE')));
@@ -143,17 +134,7 @@ describe('INVITE server transactions', () => {
 
   test('a CANCEL that matches no INVITE gets 481', async () => {
     const req = invite();
-    const cancel = createRequest({
-      method: 'CANCEL',
-      uri: req.uri,
-      headers: [
-        ['Via', req.headers.get('via') ?? ''],
-        ['From', req.headers.get('from') ?? ''],
-        ['To', req.headers.get('to') ?? ''],
-        ['Call-ID', req.headers.get('call-id') ?? ''],
-        ['CSeq', '1 CANCEL'],
-      ],
-    });
+    const cancel = cancelFor(req);
     await caller.send(cancel, node.peer('udp'));
     await caller.next(both(sameCall(req), isResponse(481, 'CANCEL')));
   });
