@@ -1,0 +1,171 @@
+import type { Logger } from '../../logger';
+import { isRtcpPacket, parseRtpPacket, type RtpPacket } from '../rtp/packet';
+import { RtpReorderBuffer, type RtpReorderStats } from '../rtp/reorder';
+import { RtpIngestError } from './errors';
+import { SSRC_REJECT, SSRC_SWITCHED, SsrcGate } from './ssrc-gate';
+import type { RtpDiscontinuityHandler, RtpIngestOptions, RtpIngestStats, RtpPayloadHandler, RtpTransport } from './types';
+
+const DEFAULT_REORDER_WINDOW = 32;
+const DEFAULT_SSRC_LOCK_TIMEOUT_MS = 1000;
+
+type SequenceCounters = Pick<RtpReorderStats, 'lost' | 'reordered' | 'duplicates' | 'late'>;
+
+function noPayload(): void {}
+
+/**
+ * The receive side of one RTP stream: a socket (per transport subclass) → SSRC check → reorder →
+ * `onPayload` in sequence order. Bad input is counted, never thrown. Who creates it calls
+ * `close()`; after close nothing is called back.
+ */
+export abstract class RtpIngest {
+  readonly streamId: string;
+  readonly transport: RtpTransport;
+  protected readonly log: Logger;
+  protected closed = false;
+  protected readonly counters = {
+    packets: 0,
+    bytes: 0,
+    ssrcMismatches: 0,
+    sourceMismatches: 0,
+    badPackets: 0,
+    rtcpPackets: 0,
+    framingBytesDropped: 0,
+    framingResyncs: 0,
+    connections: 0,
+    connectionsRefused: 0,
+    lastPacketAt: 0,
+  };
+  protected remote: string | undefined;
+  protected isConnected = false;
+  /** Set by admit() when the packet it returned begins a new SSRC; accept() acts on it. */
+  protected switched = false;
+  /** Date.now() taken by admit() for the packet accept() is about to count. */
+  private admittedAt = 0;
+  protected readonly gate: SsrcGate;
+  private reorder: RtpReorderBuffer;
+  private readonly retired: SequenceCounters = { lost: 0, reordered: 0, duplicates: 0, late: 0 };
+  private readonly onPayload: RtpPayloadHandler;
+  private readonly onDiscontinuity: RtpDiscontinuityHandler | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    protected readonly options: RtpIngestOptions,
+    private readonly reorderMaxDelayMs: number,
+  ) {
+    this.streamId = options.streamId;
+    this.transport = options.transport;
+    this.log = options.logger.child({ streamId: options.streamId, transport: options.transport });
+    this.gate = new SsrcGate(options.ssrcPolicy ?? 'first', options.expectedSsrc, options.ssrcLockTimeoutMs ?? DEFAULT_SSRC_LOCK_TIMEOUT_MS, this.log);
+    this.onPayload = options.onPayload ?? noPayload;
+    this.onDiscontinuity = options.onDiscontinuity;
+    this.reorder = this.newReorderBuffer();
+  }
+
+  /** Binds the UDP socket or TCP listener (tcp-active: nothing to bind). */
+  abstract start(): Promise<void>;
+
+  /** The bound local port (0 until bound; tcp-active: the local port of the connection). */
+  abstract get localPort(): number;
+
+  /** tcp-active only: connects to the camera's listener, retrying while it is refused. */
+  connect(host: string, port: number): Promise<void> {
+    return Promise.reject(new RtpIngestError('wrong-state', `connect(${host}:${port}) is for tcp-active; stream ${this.streamId} receives over ${this.transport}`));
+  }
+
+  /** The SSRC of the SDP answer. Under 'first' its packets take over the stream when they arrive. */
+  setExpectedSsrc(ssrc: number): void {
+    this.gate.setExpected(ssrc);
+    this.log.debug({ expectedSsrc: ssrc >>> 0 }, 'expected SSRC set');
+  }
+
+  /** Closes sockets and connections. Idempotent: later calls return the first call's promise. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closed = true;
+    this.isConnected = false;
+    this.closing = this.closeSockets().catch((err: unknown) => {
+      this.log.warn({ err }, 'error while closing the RTP receiver');
+    });
+    return this.closing;
+  }
+
+  get stats(): RtpIngestStats {
+    const seq = this.reorder.stats;
+    const stats: RtpIngestStats = {
+      ...this.counters,
+      lost: this.retired.lost + seq.lost,
+      reordered: this.retired.reordered + seq.reordered,
+      duplicates: this.retired.duplicates + seq.duplicates,
+      late: this.retired.late + seq.late,
+      connected: this.isConnected,
+    };
+    if (this.remote !== undefined) stats.remote = this.remote;
+    const ssrc = this.gate.ssrc;
+    if (ssrc !== undefined) stats.ssrc = ssrc;
+    return stats;
+  }
+
+  protected abstract closeSockets(): Promise<void>;
+
+  /** The packet if it is well-formed RTP of the stream's SSRC; otherwise counts it and returns null. */
+  protected admit(buf: Buffer): RtpPacket | null {
+    if (isRtcpPacket(buf)) {
+      this.counters.rtcpPackets++;
+      return null;
+    }
+    const packet = parseRtpPacket(buf);
+    if (packet === null) {
+      this.counters.badPackets++;
+      return null;
+    }
+    const now = Date.now();
+    this.admittedAt = now;
+    const verdict = this.gate.admit(packet.ssrc, now);
+    if (verdict === SSRC_REJECT) {
+      this.counters.ssrcMismatches++;
+      return null;
+    }
+    this.switched = verdict === SSRC_SWITCHED;
+    return packet;
+  }
+
+  protected accept(packet: RtpPacket, size: number): void {
+    if (this.switched) {
+      this.switched = false;
+      this.restartSequence();
+    }
+    this.counters.packets++;
+    this.counters.bytes += size;
+    this.counters.lastPacketAt = this.admittedAt;
+    this.reorder.push(packet);
+  }
+
+  /** A new sender (SSRC switch, new TCP connection): its sequence numbers owe nothing to the old. */
+  protected restartSequence(): void {
+    this.reorder.flush();
+    const old = this.reorder.stats;
+    this.retired.lost += old.lost;
+    this.retired.reordered += old.reordered;
+    this.retired.duplicates += old.duplicates;
+    this.retired.late += old.late;
+    this.reorder = this.newReorderBuffer();
+    if (!this.closed) this.onDiscontinuity?.(0);
+  }
+
+  private newReorderBuffer(): RtpReorderBuffer {
+    return new RtpReorderBuffer({
+      window: this.options.reorderWindow ?? DEFAULT_REORDER_WINDOW,
+      maxDelayMs: this.reorderMaxDelayMs,
+      onPacket: this.deliver,
+      onLoss: this.lose,
+    });
+  }
+
+  private readonly deliver = (packet: RtpPacket): void => {
+    if (!this.closed) this.onPayload(packet);
+  };
+
+  private readonly lose = (count: number): void => {
+    if (!this.closed) this.onDiscontinuity?.(count);
+  };
+}

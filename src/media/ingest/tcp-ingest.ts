@@ -1,0 +1,82 @@
+import type { Socket } from 'node:net';
+import { RtpTcpFramer } from '../rtp/tcp-framer';
+import { RtpIngest } from './rtp-ingest';
+import type { RtpIngestOptions, RtpIngestStats } from './types';
+
+/**
+ * RTP over one TCP connection at a time, RFC 4571 framed. The framer hands out views into the
+ * chunks the socket read (each chunk is a Buffer of its own, never reused by net) or, for a
+ * packet split across reads, a fresh concatenation, so the demuxer may keep them.
+ *
+ * TCP does not reorder, so a gap (bytes the framer had to skip) is declared lost at once.
+ */
+export abstract class TcpRtpIngest extends RtpIngest {
+  protected peer: Socket | undefined;
+  private framer: RtpTcpFramer | undefined;
+
+  constructor(options: RtpIngestOptions) {
+    super(options, 0);
+  }
+
+  override get stats(): RtpIngestStats {
+    const stats = super.stats;
+    const framing = this.framer?.stats;
+    if (framing) {
+      stats.framingBytesDropped += framing.bytesDropped;
+      stats.framingResyncs += framing.resyncs;
+    }
+    return stats;
+  }
+
+  /** Takes `socket` as the stream's connection. */
+  protected adopt(socket: Socket): void {
+    this.retireFramer();
+    if (this.counters.packets > 0) this.restartSequence();
+    // A new connection is a new sending session: under 'first' its own first SSRC counts.
+    if ((this.options.ssrcPolicy ?? 'first') === 'first') this.gate.reset();
+    const framer = new RtpTcpFramer({ onPacket: this.onFramedPacket, onRtcp: this.onRtcp });
+    this.framer = framer;
+    this.peer = socket;
+    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.isConnected = true;
+    this.counters.connections++;
+    this.log.info({ remote: this.remote }, 'RTP over TCP connected');
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.closed && this.framer === framer) framer.push(chunk);
+    });
+    socket.on('error', (err) => this.log.debug({ err, remote: this.remote }, 'RTP TCP connection error'));
+    socket.once('close', () => {
+      if (this.peer !== socket) return;
+      this.peer = undefined;
+      this.isConnected = false;
+      if (!this.closed) this.log.info({ remote: this.remote }, 'RTP over TCP connection closed by the peer');
+    });
+  }
+
+  protected destroyPeer(): Promise<void> {
+    const socket = this.peer;
+    this.peer = undefined;
+    if (!socket || socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      socket.once('close', () => resolve());
+      socket.destroy();
+    });
+  }
+
+  private retireFramer(): void {
+    const framer = this.framer;
+    if (!framer) return;
+    this.counters.framingBytesDropped += framer.stats.bytesDropped;
+    this.counters.framingResyncs += framer.stats.resyncs;
+    this.framer = undefined;
+  }
+
+  private readonly onFramedPacket = (buf: Buffer): void => {
+    const packet = this.admit(buf);
+    if (packet !== null) this.accept(packet, buf.length);
+  };
+
+  private readonly onRtcp = (): void => {
+    this.counters.rtcpPackets++;
+  };
+}
