@@ -100,6 +100,52 @@ export const configSchema = z.object({
     })
     .prefault({}),
 
+  media: z
+    .object({
+      /** Address the RTP receivers, the media HTTP server (FLV/HLS) and the RTSP server bind. */
+      host: z.string().min(1).default('0.0.0.0'),
+      /** Address written in the SDP c= line of our INVITEs (where devices send RTP); default: the SIP advertised address. */
+      advertisedHost: z.string().min(1).optional(),
+      /** Host written in playback URLs; default: the host the API request came to. */
+      publicHost: z.string().min(1).optional(),
+      /** RTP receive ports (even ones are used), leased per stream. */
+      rtpPortMin: port.default(30000),
+      rtpPortMax: port.default(30999),
+      /** HTTP-FLV, WS-FLV and HLS. */
+      httpPort: port.default(18081),
+      rtspPort: port.default(18554),
+      /** Run RTP, demux and outputs in a worker thread (true) or on the main thread (debugging only). */
+      worker: z.boolean().default(true),
+      udpReceiveBufferBytes: z.number().int().min(65536).default(4 * 1024 * 1024),
+      /** Which SSRC a receive port accepts: the first one seen, only the answered one, or any. */
+      ssrcPolicy: z.enum(['first', 'expected', 'any']).default('first'),
+    })
+    .superRefine((m, ctx) => {
+      if (m.rtpPortMin > m.rtpPortMax) ctx.addIssue({ code: 'custom', path: ['rtpPortMin'], message: 'must not be above media.rtpPortMax' });
+    })
+    .prefault({}),
+
+  live: z
+    .object({
+      /** Transport asked of devices when the request names none (TCP passive: UDP loses packets under load). */
+      transport: z.enum(['udp', 'tcp-passive', 'tcp-active']).default('tcp-passive'),
+      /** How long a device may take to answer the INVITE. */
+      inviteTimeoutMs: z.number().int().min(500).default(10000),
+      /** How long after the answer the first key frame may take before the start counts as failed. */
+      readyTimeoutMs: z.number().int().min(500).default(8000),
+      /** Seconds a stream runs on without viewers before it is stopped (unless marked keep running). */
+      idleStopSec: z.number().int().min(0).default(30),
+      /** Seconds without RTP before a stream is torn down. */
+      rtpTimeoutSec: z.number().int().min(1).default(10),
+      /** Lifetime of the token in playback URLs. */
+      urlTokenTtlSec: z.number().int().min(10).default(3600),
+      /** Secret that signs playback URLs; default derived from the API token (set it when nodes share URLs). */
+      urlSecret: z.string().min(16).optional(),
+      /** Playback URLs must carry a valid token. */
+      requireToken: z.boolean().default(true),
+    })
+    .prefault({}),
+
   /** MongoDB connection string: selects the MongoDB index store instead of SQLite. */
   mongoUrl: z.string().url().optional(),
   /** Redis connection string: selects the Redis state store instead of in-process state. */

@@ -3,11 +3,21 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Router } from '@koa/router';
 import { join } from 'node:path';
-import type { Config } from '../config';
+import { sipDomain, type Config } from '../config';
 import { createApiApp, listenHttp } from './api/http-server';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
 import { SipServer } from './sip/sip-server';
+import { createHmac } from 'node:crypto';
+import type { MediaNode } from './media/node/types';
+import type { MediaNodeOptions } from './media/node/options';
+import { LocalMediaNode } from './media/node/local-media-node';
+import { WorkerMediaNode } from './media/node/worker-media-node';
+import { MediaPortPool, SsrcAllocator, ssrcRealmDigits } from './media/ports';
+import { createUrlTokenSigner } from './media/access/url-token';
+import { playbackUrls } from './media/access/playback-urls';
+import { LiveStreams } from './sip/play/live-streams';
+import { advertisedAddress } from './sip/advertised-address';
 import { createIndexStore, createStateStore } from './storage/factory';
 import type { IndexStore, StateStore } from './storage/ports';
 
@@ -23,6 +33,8 @@ export class App {
     readonly index: IndexStore,
     readonly state: StateStore,
     readonly sip: SipServer,
+    readonly media: MediaNode,
+    readonly live: LiveStreams,
     readonly http: Server,
     readonly apiToken: string,
     readonly metrics: Metrics,
@@ -50,8 +62,51 @@ export class App {
       await index.close();
       throw err;
     }
+    const urlSecret = config.live.urlSecret ?? createHmac('sha256', apiToken).update('gbvms playback URLs').digest('base64url');
+    let media: MediaNode;
+    try {
+      media = await startMediaNode(config, urlSecret, logger);
+    } catch (err) {
+      await sip.close();
+      await state.close();
+      await index.close();
+      throw err;
+    }
+    const leaseTtlMs = 60000;
+    const live = new LiveStreams(
+      sip.endpoint,
+      sip.messenger,
+      index,
+      media,
+      new MediaPortPool({ state, nodeId: config.nodeId, host: config.media.host, range: { min: config.media.rtpPortMin, max: config.media.rtpPortMax }, leaseTtlMs }),
+      new SsrcAllocator({ state, nodeId: config.nodeId, leaseTtlMs }),
+      logger.child({ module: 'live' }),
+      {
+        platform: sip.platform,
+        mediaAddress: config.media.advertisedHost ?? config.sip.advertisedHost ?? advertisedAddress(config.media.host),
+        realmDigits: ssrcRealmDigits(sipDomain(config)),
+        defaultTransport: config.live.transport,
+        inviteTimeoutMs: config.live.inviteTimeoutMs,
+        readyTimeoutMs: config.live.readyTimeoutMs,
+        idleStopMs: config.live.idleStopSec * 1000,
+        leaseTtlMs,
+      },
+      { onStart: (outcome) => metrics.liveStarts.inc({ outcome }), onEnd: (reason) => metrics.liveEnds.inc({ reason }) },
+    );
+    const signer = config.live.requireToken ? createUrlTokenSigner(urlSecret) : null;
     const { app, api } = createApiApp({
       devices: sip.devices,
+      streams: {
+        live,
+        urls: (streamId, requestHost) =>
+          playbackUrls(streamId, {
+            host: config.media.publicHost ?? requestHost,
+            httpPort: media.endpoints.httpPort,
+            rtspPort: media.endpoints.rtspPort,
+            signer,
+            ttlSec: config.live.urlTokenTtlSec,
+          }),
+      },
       metrics,
       logger: logger.child({ module: 'api' }),
       apiToken,
@@ -72,20 +127,23 @@ export class App {
       beforeMetrics: async () => {
         metrics.devicesOnline.set((await index.listDevices({ online: true, offset: 0, limit: 1 })).total);
         metrics.devicesRegistered.set(await state.countRegistrations());
+        metrics.liveStreams.set(live.size);
       },
     });
     let http: Server;
     try {
       http = await listenHttp(app, config.http.host, config.http.port);
     } catch (err) {
+      await live.close();
       await sip.close();
+      await media.close();
       await state.close();
       await index.close();
       throw err;
     }
     const address = http.address();
     logger.info({ host: config.http.host, port: typeof address === 'object' && address ? address.port : config.http.port }, 'HTTP API listening');
-    return new App(config, logger, index, state, sip, http, apiToken, metrics, api);
+    return new App(config, logger, index, state, sip, media, live, http, apiToken, metrics, api);
   }
 
   get httpPort(): number {
@@ -106,11 +164,30 @@ export class App {
       this.http.close(() => resolve());
       this.http.closeAllConnections();
     });
+    await this.live.close();
     await this.sip.close();
+    await this.media.close();
     await this.state.close();
     await this.index.close();
     this.logger.info('stopped');
   }
+}
+
+/** The media node: in a worker thread (the default) or on this thread. */
+async function startMediaNode(config: Config, urlSecret: string, logger: Logger): Promise<MediaNode> {
+  const options: MediaNodeOptions = {
+    host: config.media.host,
+    httpPort: config.media.httpPort,
+    rtspPort: config.media.rtspPort,
+    udpReceiveBufferBytes: config.media.udpReceiveBufferBytes,
+    ssrcPolicy: config.media.ssrcPolicy,
+    rtpTimeoutMs: config.live.rtpTimeoutSec * 1000,
+    urlSecret: config.live.requireToken ? urlSecret : null,
+    logLevel: logger.level as MediaNodeOptions['logLevel'],
+  };
+  const node = config.media.worker ? await WorkerMediaNode.start(options, logger) : await LocalMediaNode.start(options, logger.child({ module: 'media' }));
+  logger.info({ host: config.media.host, ...node.endpoints, worker: config.media.worker }, 'media node listening (HTTP-FLV/WS-FLV/HLS, RTSP)');
+  return node;
 }
 
 /** Without a configured token, one is generated once and kept in the data folder for the operator to read. */

@@ -30,6 +30,24 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly liveStreams = new Gauge({
+    name: 'gbvms_live_streams',
+    help: 'Live streams running (starting or live)',
+    registers: [this.registry],
+  });
+  readonly liveStarts = new Counter({
+    name: 'gbvms_live_starts_total',
+    help: 'Live view starts by outcome (ok, or the API error code)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly liveEnds = new Counter({
+    name: 'gbvms_live_ends_total',
+    help: 'Live streams ended, by reason (api, idle, device-bye, rtp-timeout, ...)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor(withProcessMetrics = true) {
     const counts = this.sipCounts;
     this.sipMessages = new Counter({

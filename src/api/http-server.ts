@@ -8,9 +8,11 @@ import { bearerAuth } from './auth';
 import { errorMiddleware } from './errors';
 import { openApiDocument } from './openapi';
 import { deviceRoutes } from './routes/devices';
+import { streamRoutes, type StreamRouteDeps } from './routes/streams';
 
 export interface ApiDeps {
   devices: DeviceService;
+  streams: StreamRouteDeps;
   metrics: Metrics;
   logger: Logger;
   apiToken: string;
@@ -45,12 +47,15 @@ export function createApiApp(deps: ApiDeps): { app: Koa; api: Router } {
 
   const api = new Router({ prefix: '/api/v1' });
   api.use(bearerAuth(deps.apiToken));
-  const devices = deviceRoutes(deps.devices);
-  api.use(devices.routes(), devices.allowedMethods());
+  // One router holding every resource's routes, so the OpenAPI test sees them all in one stack.
+  const routes = new Router();
+  routes.use(deviceRoutes(deps.devices).routes());
+  routes.use(streamRoutes(deps.streams).routes());
+  api.use(routes.routes(), routes.allowedMethods());
 
   app.use(root.routes()).use(root.allowedMethods());
   app.use(api.routes()).use(api.allowedMethods());
-  return { app, api: devices };
+  return { app, api: routes };
 }
 
 export async function listenHttp(app: Koa, host: string, port: number): Promise<Server> {

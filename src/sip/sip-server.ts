@@ -8,7 +8,7 @@ import { AuthGuard } from './device/auth-guard';
 import { DeviceQueries } from './device/device-queries';
 import { DeviceService } from './device/device-service';
 import { DeviceMessageRouter } from './device/message-router';
-import { DeviceMessenger } from './device/messenger';
+import { DeviceMessenger, type PlatformIdentity } from './device/messenger';
 import { PendingQueries } from './device/pending-queries';
 import { DevicePresence } from './device/presence';
 import { Registrar } from './device/registrar';
@@ -36,6 +36,10 @@ export class SipServer {
     readonly presence: DevicePresence,
     readonly router: DeviceMessageRouter,
     readonly devices: DeviceService,
+    /** Sends requests to registered devices (live view INVITEs go through its reachability check). */
+    readonly messenger: DeviceMessenger,
+    /** Who we are in From/Contact. */
+    readonly platform: PlatformIdentity,
     private readonly scheduler: RefreshScheduler,
     private readonly pending: PendingQueries,
     private readonly logger: Logger,
@@ -108,13 +112,8 @@ export class SipServer {
     endpointRef = endpoint;
 
     const local = transport.localAddress('udp');
-    const messenger = new DeviceMessenger(
-      endpoint,
-      index,
-      state,
-      { id: config.sip.id, domain, host: config.sip.advertisedHost ?? advertisedAddress(config.sip.host), port: local.port },
-      logger,
-    );
+    const platform: PlatformIdentity = { id: config.sip.id, domain, host: config.sip.advertisedHost ?? advertisedAddress(config.sip.host), port: local.port };
+    const messenger = new DeviceMessenger(endpoint, index, state, platform, logger);
     const pending = new PendingQueries();
     const queries = new DeviceQueries(messenger, pending, index, logger, {
       catalogTimeoutMs: config.catalog.timeoutMs,
@@ -127,7 +126,7 @@ export class SipServer {
       if (fresh && config.catalog.queryOnRegister) scheduler.enqueue(deviceId);
     });
     const devices = new DeviceService(index, state, presence, queries);
-    const server = new SipServer(transport, endpoint, presence, router, devices, scheduler, pending, logger);
+    const server = new SipServer(transport, endpoint, presence, router, devices, messenger, platform, scheduler, pending, logger);
 
     dispatch = (request, ctx) => {
       void server.route(request, ctx, registrar).catch((err: unknown) => {

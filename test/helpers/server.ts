@@ -43,6 +43,9 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
       'catalog.timeoutMs': 3000,
       'catalog.queryTimeoutMs': 3000,
       'keepalive.sweepIntervalMs': 100,
+      'media.host': '127.0.0.1',
+      'media.httpPort': 0,
+      'media.rtspPort': 0,
       ...overrides,
     },
   );

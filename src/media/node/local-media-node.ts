@@ -1,0 +1,200 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../../logger';
+import { createUrlTokenSigner } from '../access/url-token';
+import { StreamPipeline } from '../ingest/stream-pipeline';
+import { createMediaHttpServer, type MediaHttpServer } from '../out/http/media-http-server';
+import { createRtspServer, type RtspServer } from '../out/rtsp/rtsp-server';
+import type { MediaSource } from '../source/media-source';
+import type { MediaNodeOptions } from './options';
+import type { MediaCloseReason, MediaNode, MediaNodeEndpoints, MediaNodeEvents, MediaStreamInfo, OpenStreamRequest } from './types';
+
+interface NodeStream {
+  request: OpenStreamRequest;
+  pipeline: StreamPipeline;
+  openedAt: number;
+  firstFrameAt: number | null;
+}
+
+const WATCH_INTERVAL_MS = 1000;
+
+export class MediaNodeStreamError extends Error {
+  override readonly name = 'MediaNodeStreamError';
+  constructor(
+    message: string,
+    readonly code: 'exists' | 'unknown-stream',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The media node itself: a StreamPipeline (RTP in, PS demux, MediaSource) per stream, the HTTP
+ * server for FLV/HLS and the RTSP server reading from them, and a watchdog that ends streams
+ * whose RTP stopped. It runs in the media worker (see worker-entry.ts), or in-process for debugging.
+ */
+export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements MediaNode {
+  private readonly streams = new Map<string, NodeStream>();
+  private readonly watchdog: NodeJS.Timeout;
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    private readonly options: MediaNodeOptions,
+    private readonly logger: Logger,
+    private readonly http: MediaHttpServer,
+    private readonly rtsp: RtspServer,
+    /** The MediaSources by stream name; the outputs look streams up here. */
+    private readonly sources: Map<string, MediaSource>,
+    readonly endpoints: MediaNodeEndpoints,
+  ) {
+    super();
+    this.watchdog = setInterval(() => this.watch(), WATCH_INTERVAL_MS);
+    this.watchdog.unref();
+  }
+
+  static async start(options: MediaNodeOptions, logger: Logger): Promise<LocalMediaNode> {
+    const sources = new Map<string, MediaSource>();
+    const lookup = { get: (stream: string) => sources.get(stream) };
+    const tokens = options.urlSecret !== null ? createUrlTokenSigner(options.urlSecret) : null;
+    const http = createMediaHttpServer({ host: options.host, port: options.httpPort, sources: lookup, tokens, logger });
+    const rtsp = createRtspServer({ host: options.host, port: options.rtspPort, sources: lookup, tokens, logger });
+    const httpPort = (await http.listen()).port;
+    let rtspPort: number;
+    try {
+      rtspPort = (await rtsp.listen()).port;
+    } catch (err) {
+      await http.close();
+      throw err;
+    }
+    return new LocalMediaNode(options, logger, http, rtsp, sources, { httpPort, rtspPort });
+  }
+
+  async openStream(request: OpenStreamRequest): Promise<void> {
+    if (this.streams.has(request.streamId)) throw new MediaNodeStreamError(`stream ${request.streamId} is already open`, 'exists');
+    const pipeline = new StreamPipeline({
+      streamId: request.streamId,
+      transport: request.transport,
+      host: this.options.host,
+      port: request.transport === 'tcp-active' ? 0 : request.port,
+      ...(request.expectedSsrc !== undefined ? { expectedSsrc: request.expectedSsrc } : {}),
+      ssrcPolicy: this.options.ssrcPolicy,
+      udpReceiveBufferBytes: this.options.udpReceiveBufferBytes,
+      logger: this.logger,
+    });
+    const stream: NodeStream = { request, pipeline, openedAt: Date.now(), firstFrameAt: null };
+    this.streams.set(request.streamId, stream);
+    try {
+      await pipeline.start();
+    } catch (err) {
+      this.streams.delete(request.streamId);
+      await pipeline.close('bind-failed');
+      throw err;
+    }
+    const source = pipeline.source;
+    this.sources.set(request.streamId, source);
+    source.once('ready', () => {
+      stream.firstFrameAt = Date.now();
+      this.emit('ready', request.streamId);
+    });
+    source.on('viewers', (count) => this.emit('viewers', request.streamId, count));
+  }
+
+  setStreamSsrc(streamId: string, ssrc: number): Promise<void> {
+    this.mustGet(streamId).pipeline.setExpectedSsrc(ssrc);
+    return Promise.resolve();
+  }
+
+  connectStream(streamId: string, host: string, port: number): Promise<void> {
+    return this.mustGet(streamId).pipeline.connect(host, port);
+  }
+
+  waitReady(streamId: string, timeoutMs: number): Promise<boolean> {
+    const source = this.mustGet(streamId).pipeline.source;
+    if (source.ready) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        source.off('ready', onReady);
+        source.off('ended', onEnded);
+        resolve(ok);
+      };
+      const onReady = (): void => done(true);
+      const onEnded = (): void => done(false);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      source.on('ready', onReady);
+      source.on('ended', onEnded);
+    });
+  }
+
+  async closeStream(streamId: string): Promise<void> {
+    await this.end(streamId, 'closed', false);
+  }
+
+  listStreams(): Promise<MediaStreamInfo[]> {
+    return Promise.resolve([...this.streams.values()].map((s) => this.info(s)));
+  }
+
+  close(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    this.closing = (async () => {
+      clearInterval(this.watchdog);
+      await Promise.all([...this.streams.keys()].map((id) => this.end(id, 'node-closing', false)));
+      await Promise.all([this.http.close(), this.rtsp.close()]);
+    })();
+    return this.closing;
+  }
+
+  private async end(streamId: string, reason: MediaCloseReason, announce: boolean): Promise<void> {
+    const stream = this.streams.get(streamId);
+    if (stream === undefined) return;
+    this.streams.delete(streamId);
+    this.sources.delete(streamId);
+    await stream.pipeline.close(reason);
+    if (announce) this.emit('closed', streamId, reason);
+  }
+
+  /** RTP that stops (or never starts) for rtpTimeoutMs ends the stream. */
+  private watch(): void {
+    const now = Date.now();
+    for (const stream of this.streams.values()) {
+      const last = stream.pipeline.ingest.stats.lastPacketAt;
+      const since = last > 0 ? last : stream.openedAt;
+      if (now - since <= this.options.rtpTimeoutMs) continue;
+      const reason: MediaCloseReason = last > 0 ? 'rtp-timeout' : 'no-media';
+      this.logger.warn({ streamId: stream.request.streamId, reason, silentMs: now - since }, 'no RTP for too long: ending the stream');
+      void this.end(stream.request.streamId, reason, true);
+    }
+  }
+
+  private mustGet(streamId: string): NodeStream {
+    const stream = this.streams.get(streamId);
+    if (stream === undefined) throw new MediaNodeStreamError(`stream ${streamId} is not open`, 'unknown-stream');
+    return stream;
+  }
+
+  private info(stream: NodeStream): MediaStreamInfo {
+    const { ingest, demux, source } = stream.pipeline.stats;
+    const tracks = stream.pipeline.source.currentTracks;
+    return {
+      streamId: stream.request.streamId,
+      transport: stream.request.transport,
+      port: stream.request.port,
+      state: stream.firstFrameAt !== null ? 'live' : 'waiting',
+      openedAt: stream.openedAt,
+      firstFrameAt: stream.firstFrameAt,
+      lastPacketAt: ingest.lastPacketAt > 0 ? ingest.lastPacketAt : null,
+      remote: ingest.remote ?? null,
+      videoCodec: tracks.video?.codec ?? null,
+      audioCodec: tracks.audio?.codec ?? null,
+      width: tracks.video?.width ?? null,
+      height: tracks.video?.height ?? null,
+      fps: Math.round(source.fps * 10) / 10,
+      bitrateKbps: Math.round(source.bitrateKbps),
+      viewers: source.viewers,
+      packets: ingest.packets,
+      bytes: ingest.bytes,
+      lost: ingest.lost,
+      framesDropped: demux.framesDropped,
+      slowViewersDropped: source.slowDrops,
+    };
+  }
+}

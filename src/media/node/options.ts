@@ -1,0 +1,16 @@
+import type { LevelWithSilent } from 'pino';
+import type { SsrcPolicy } from '../ingest/types';
+
+/** Everything a media node needs to start; plain data, so it can be handed to a worker thread. */
+export interface MediaNodeOptions {
+  host: string;
+  httpPort: number;
+  rtspPort: number;
+  udpReceiveBufferBytes: number;
+  ssrcPolicy: SsrcPolicy;
+  rtpTimeoutMs: number;
+  /** Secret of the playback URL tokens; null turns the check off. */
+  urlSecret: string | null;
+  /** pino level for the node's own logger. */
+  logLevel: LevelWithSilent;
+}

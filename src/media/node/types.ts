@@ -1,0 +1,77 @@
+import type { RtpTransport } from '../ingest/types';
+
+export type { RtpTransport };
+
+export interface OpenStreamRequest {
+  /** The stream's name in playback URLs: the channel ID for live view. */
+  streamId: string;
+  transport: RtpTransport;
+  /** Leased by the caller (MediaPortPool): the UDP/TCP port we receive on. Unused for TCP active. */
+  port: number;
+  /** The SSRC we offered; replaced by the answer's via setStreamSsrc. */
+  expectedSsrc?: number;
+}
+
+export type MediaStreamState = 'waiting' | 'live';
+
+/** What the API shows about a running stream's media. */
+export interface MediaStreamInfo {
+  streamId: string;
+  transport: RtpTransport;
+  port: number;
+  state: MediaStreamState;
+  openedAt: number;
+  firstFrameAt: number | null;
+  lastPacketAt: number | null;
+  remote: string | null;
+  videoCodec: string | null;
+  audioCodec: string | null;
+  width: number | null;
+  height: number | null;
+  fps: number;
+  bitrateKbps: number;
+  viewers: number;
+  packets: number;
+  bytes: number;
+  lost: number;
+  /** Frames the demuxer threw away (broken input), and viewers dropped for being slow. */
+  framesDropped: number;
+  slowViewersDropped: number;
+}
+
+/** Why the media side ended a stream on its own. */
+export type MediaCloseReason = 'rtp-timeout' | 'no-media' | 'closed' | 'node-closing';
+
+export interface MediaNodeEvents {
+  /** The first key frame arrived: viewers see a picture from now on. */
+  ready: [streamId: string];
+  viewers: [streamId: string, count: number];
+  /** The media side ended the stream (RTP stopped); the owner tears down the signaling. */
+  closed: [streamId: string, reason: MediaCloseReason];
+}
+
+export interface MediaNodeEndpoints {
+  /** HTTP-FLV, WS-FLV and HLS. */
+  httpPort: number;
+  rtspPort: number;
+}
+
+/**
+ * The control interface of a media node, the way GB28181 platforms drive a separate media
+ * server: open a receiver for a stream, tell it what the device answered, close it, read its
+ * stats. The same interface is served by a worker thread today and could be by another machine.
+ */
+export interface MediaNode {
+  readonly endpoints: MediaNodeEndpoints;
+  openStream(request: OpenStreamRequest): Promise<void>;
+  /** The SSRC from the device's answer (it may differ from the one offered). */
+  setStreamSsrc(streamId: string, ssrc: number): Promise<void>;
+  /** TCP active: connect to the address the device answered. */
+  connectStream(streamId: string, host: string, port: number): Promise<void>;
+  /** Resolves true at the first key frame, false after timeoutMs without one. */
+  waitReady(streamId: string, timeoutMs: number): Promise<boolean>;
+  closeStream(streamId: string): Promise<void>;
+  listStreams(): Promise<MediaStreamInfo[]>;
+  on<E extends keyof MediaNodeEvents>(event: E, listener: (...args: MediaNodeEvents[E]) => void): unknown;
+  close(): Promise<void>;
+}

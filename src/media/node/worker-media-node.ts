@@ -1,0 +1,147 @@
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../logger';
+import type { MediaNodeOptions } from './options';
+import type { MediaNodeMethod, RpcCall, WorkerToMain } from './worker-protocol';
+import type { MediaNode, MediaNodeEndpoints, MediaNodeEvents, MediaStreamInfo, OpenStreamRequest } from './types';
+
+const START_TIMEOUT_MS = 20000;
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+export class MediaNodeError extends Error {
+  override readonly name = 'MediaNodeError';
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The media node in a worker thread, seen from the main thread: each method is a message to the
+ * worker and a promise for its reply; the worker's events are re-emitted here. RTP, demuxing and
+ * every output run on the worker's event loop, so heavy media load cannot delay SIP answers.
+ */
+export class WorkerMediaNode extends EventEmitter<MediaNodeEvents> implements MediaNode {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private exited = false;
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly endpoints: MediaNodeEndpoints,
+    private readonly logger: Logger,
+  ) {
+    super();
+    worker.on('message', (msg: WorkerToMain) => this.onMessage(msg));
+    worker.on('error', (err) => logger.error({ err }, 'media worker failed'));
+    worker.on('exit', (code) => {
+      this.exited = true;
+      for (const p of this.pending.values()) p.reject(new MediaNodeError(`media worker exited (${code})`, 'worker-exited'));
+      this.pending.clear();
+      if (this.closing === null) logger.error({ code }, 'media worker exited unexpectedly');
+    });
+  }
+
+  static async start(options: MediaNodeOptions, logger: Logger): Promise<WorkerMediaNode> {
+    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
+      workerData: { entry: new URL('./worker-entry.ts', import.meta.url).href, options },
+    });
+    const endpoints = await new Promise<MediaNodeEndpoints>((resolve, reject) => {
+      const timer = setTimeout(() => fail(new Error('media worker did not start in time')), START_TIMEOUT_MS);
+      const fail = (err: Error): void => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        void worker.terminate();
+        reject(err);
+      };
+      const onMessage = (msg: WorkerToMain): void => {
+        if (msg.type === 'started') {
+          clearTimeout(timer);
+          worker.off('message', onMessage);
+          worker.off('error', fail);
+          resolve({ httpPort: msg.httpPort, rtspPort: msg.rtspPort });
+        } else if (msg.type === 'start-failed') {
+          fail(new MediaNodeError(msg.message, 'start-failed'));
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', fail);
+    });
+    return new WorkerMediaNode(worker, endpoints, logger);
+  }
+
+  openStream(request: OpenStreamRequest): Promise<void> {
+    return this.call('openStream', [request]) as Promise<void>;
+  }
+
+  setStreamSsrc(streamId: string, ssrc: number): Promise<void> {
+    return this.call('setStreamSsrc', [streamId, ssrc]) as Promise<void>;
+  }
+
+  connectStream(streamId: string, host: string, port: number): Promise<void> {
+    return this.call('connectStream', [streamId, host, port]) as Promise<void>;
+  }
+
+  waitReady(streamId: string, timeoutMs: number): Promise<boolean> {
+    return this.call('waitReady', [streamId, timeoutMs]) as Promise<boolean>;
+  }
+
+  closeStream(streamId: string): Promise<void> {
+    return this.call('closeStream', [streamId]) as Promise<void>;
+  }
+
+  listStreams(): Promise<MediaStreamInfo[]> {
+    return this.call('listStreams', []) as Promise<MediaStreamInfo[]>;
+  }
+
+  close(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    this.closing = (async () => {
+      if (this.exited) return;
+      try {
+        await this.call('close', []);
+      } catch (err) {
+        this.logger.warn({ err }, 'media worker did not close cleanly');
+      }
+      await this.worker.terminate();
+    })();
+    return this.closing;
+  }
+
+  private call(method: MediaNodeMethod, args: unknown[]): Promise<unknown> {
+    if (this.exited) return Promise.reject(new MediaNodeError('media worker is not running', 'worker-exited'));
+    const id = this.nextId++;
+    const message: RpcCall = { type: 'call', id, method, args };
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage(message);
+    });
+  }
+
+  private onMessage(msg: WorkerToMain): void {
+    if (msg.type === 'reply') {
+      const pending = this.pending.get(msg.id);
+      if (pending === undefined) return;
+      this.pending.delete(msg.id);
+      if (msg.ok) pending.resolve(msg.value);
+      else pending.reject(new MediaNodeError(msg.message, msg.code));
+    } else if (msg.type === 'event') {
+      this.emitEvent(msg.event, msg.args);
+    }
+  }
+
+  private emitEvent<E extends keyof MediaNodeEvents>(event: E, args: MediaNodeEvents[E]): void {
+    try {
+      (this.emit as (e: E, ...a: MediaNodeEvents[E]) => boolean)(event, ...args);
+    } catch (err) {
+      this.logger.error({ err, event }, 'media node event listener threw');
+    }
+  }
+}
