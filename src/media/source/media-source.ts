@@ -31,7 +31,12 @@ interface SinkState {
   started: boolean;
   /** Skipping until the next key frame, because it fell behind or just attached. */
   waitingKey: boolean;
+  /** Key frames passed while still too far behind to take them: a viewer that stopped reading. */
+  missedKeyframes: number;
 }
+
+/** A viewer still behind after this many key frames is dropped rather than kept half-attached. */
+const MAX_MISSED_KEYFRAMES = 3;
 
 /**
  * One live stream: what the demuxer produces, fanned out to every consumer. It keeps the frames
@@ -133,7 +138,7 @@ export class MediaSource extends EventEmitter<MediaSourceEvents> {
       sink.end('stream-ended');
       return () => undefined;
     }
-    const state: SinkState = { sink, viewer: options.viewer !== false, started: false, waitingKey: true };
+    const state: SinkState = { sink, viewer: options.viewer !== false, started: false, waitingKey: true, missedKeyframes: 0 };
     this.sinks.set(sink, state);
     if (this.isReady && !this.gopOverflow && this.gop.length > 0) {
       state.started = true;
@@ -173,7 +178,8 @@ export class MediaSource extends EventEmitter<MediaSourceEvents> {
   private deliver(state: SinkState, au: AccessUnit, startsGop: boolean, announce: boolean): void {
     const { sink } = state;
     const pending = sink.pendingBytes();
-    if (pending > this.slowDropBytes) {
+    if (state.waitingKey && startsGop && pending > this.slowSkipBytes) state.missedKeyframes++;
+    if (pending > this.slowDropBytes || state.missedKeyframes >= MAX_MISSED_KEYFRAMES) {
       this.counters.slowDrops++;
       this.options.logger?.warn({ streamId: this.streamId, kind: sink.kind, pending }, 'dropping a viewer that fell too far behind');
       this.detach(sink);
@@ -187,6 +193,7 @@ export class MediaSource extends EventEmitter<MediaSourceEvents> {
     if (state.waitingKey) {
       if (!startsGop || pending > this.slowSkipBytes) return;
       state.waitingKey = false;
+      state.missedKeyframes = 0;
     }
     if (!state.started) {
       state.started = true;
