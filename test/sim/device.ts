@@ -6,19 +6,23 @@
  * - MESSAGE: 200 OK at once; then for a Query of Catalog / DeviceInfo / DeviceStatus a Response
  *   MESSAGE (Catalog split in parts, sent one after the other, each waiting for its answer,
  *   Annex M). Other CmdTypes and Control/Notify bodies: 200 and nothing more.
- * - OPTIONS, INFO, NOTIFY: 200. BYE: 481. INVITE, SUBSCRIBE and anything else: 501 (no media here).
+ * - INVITE for one of its channels (or, for an IPC, its own ID): live view as a camera does it, see
+ *   ./calls (100, 200 with SDP, RTP after the ACK, BYE both ways; 404 for other IDs).
+ * - OPTIONS, INFO, NOTIFY: 200. BYE outside a dialog: 481. SUBSCRIBE and anything else: 501.
  * - A retransmitted request (same branch) gets the same response again and is not processed twice.
  */
 import { EventEmitter } from 'node:events';
+import { SimCalls, type InviteOutcome } from './calls';
 import { catalogBody, deviceInfoBody, deviceStatusBody, keepaliveBody, readCommand, type BodyStyle, type CatalogChannel } from './bodies';
 import { buildAuthorization, parseChallenge, type DigestChallenge } from './digest';
 import { SimEndpoint, type InboundRequest } from './endpoint';
+import { loadSimClip, type SimClip } from './media-clip';
 import { channelIdFor, isGbId } from './ids';
 import { defaultChannelName, defaultDeviceName } from './names';
 import { newBranch, newCallId, newNumericToken, topBranch, writeRequest, writeResponse, type Eol, type SipMessage } from './sip';
-import type { TransactionResult } from './transactions';
+import { resolveTimers, type TransactionResult } from './transactions';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types';
-import type { AnswerRecord, RegisterResult, SimDeviceOptions, SimQuirks } from './types';
+import type { AnswerRecord, RegisterResult, SimDeviceOptions, SimQuirks, SimStreamStats } from './types';
 
 export interface ReceivedMessage {
   message: SipMessage;
@@ -32,6 +36,11 @@ export interface SimDeviceEvents {
   response: [message: SipResponse, raw: Buffer];
   answer: [record: AnswerRecord];
   keepalive: [status: number];
+  /** The device gave its final answer to an INVITE (200, 404, 486, 487, 488, ...). */
+  invite: [outcome: InviteOutcome];
+  /** The ACK came: media starts (state 'sending', or 'silent' with the noMedia quirk). */
+  streamStart: [stats: SimStreamStats];
+  streamEnd: [stats: SimStreamStats];
 }
 
 /** How the fleet hands a shared socket to its devices. */
@@ -73,6 +82,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
   private keepaliveStartTimer: NodeJS.Timeout | undefined;
   private readonly serverTransactions = new Map<string, { bytes: Buffer; at: number }>();
   private stopped = false;
+  private readonly calls: SimCalls;
 
   constructor(options: SimDeviceOptions, shared?: SharedEndpoint) {
     super();
@@ -99,6 +109,23 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     this.channelNames = names;
     this.sharedEndpoint = shared?.endpoint;
     this.registerCallId = newCallId(options.localHost ?? '127.0.0.1');
+    this.calls = new SimCalls({
+      deviceId: this.deviceId,
+      kind: options.kind,
+      channelIds: this.channelIds,
+      quirks: this.quirks,
+      media: options.media,
+      mediaHost: options.localHost ?? '127.0.0.1',
+      userAgent: this.userAgent,
+      eol: this.eol,
+      timers: resolveTimers(options.timers),
+      transport: options.transport,
+      contact: () => this.contactAddress(),
+      sendRequest: (method, uri, headersFor) => this.runTransaction(method, headersFor, undefined, uri),
+      onInviteAnswered: (outcome) => this.emit('invite', outcome),
+      onStreamStart: (stats) => this.emit('streamStart', stats),
+      onStreamEnd: (stats) => this.emit('streamEnd', stats),
+    });
   }
 
   /** Binds a UDP socket on an ephemeral port or connects over TCP (or joins the fleet's shared socket). */
@@ -215,10 +242,29 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     ], body);
   }
 
-  /** Closes timers and, unless shared, the socket. Idempotent. */
+  /**
+   * Loads (FFmpeg on first use, then a disk and process cache) the clip this device streams, so that the
+   * first INVITE does not wait for an encoder. Optional: a stream loads it by itself.
+   */
+  prepareMedia(): Promise<SimClip> {
+    return loadSimClip(this.options.media);
+  }
+
+  /** Every stream of this device: live ones with their current counters, then the ended ones (last 1000). */
+  streamStats(): SimStreamStats[] {
+    return this.calls.streamStats();
+  }
+
+  /** BYE to the platform for each answered stream of `channelId` (every channel when omitted); media stops at once. Resolves with the BYE statuses. */
+  hangup(channelId?: string): Promise<number[]> {
+    return this.calls.hangup(channelId);
+  }
+
+  /** Closes timers, every stream (without BYE, like a camera switched off) and, unless shared, the socket. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.calls.stopAll();
     this.stopKeepalives();
     this.registered = false;
     const endpoint = this.endpoint;
@@ -276,6 +322,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     method: string,
     headersFor: (via: string, cseq: number) => Array<[string, string]>,
     body?: Buffer,
+    uri = this.requestUri(),
   ): Promise<TransactionResult> {
     const endpoint = this.endpoint;
     if (!endpoint || this.stopped) return { method, status: 0, timedOut: false, latencyMs: 0, transmissions: 0 };
@@ -285,7 +332,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     this.cseq++;
     const bytes = writeRequest({
       method,
-      uri: this.requestUri(),
+      uri,
       headers: headersFor(via, this.cseq),
       ...(body ? { body } : {}),
       eol: this.eol,
@@ -310,8 +357,17 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
       reply(previous.bytes);
       return;
     }
-    if (message.method === 'ACK') return;
-    const [status, reason] = statusFor(message.method);
+    if (message.method === 'ACK') {
+      this.calls.onAck(message);
+      return;
+    }
+    if (message.method === 'INVITE') {
+      this.calls.onInvite({ message, raw, reply });
+      return;
+    }
+    const answer = message.method === 'BYE' ? this.calls.onBye(message) : message.method === 'CANCEL' ? this.calls.onCancel(message) : statusFor(message.method);
+    if (!answer) return;
+    const [status, reason] = answer;
     const bytes = writeResponse(message, status, reason, this.toTag, [['User-Agent', this.userAgent]], this.eol);
     this.rememberServerTransaction(key, bytes);
     reply(bytes);
@@ -409,8 +465,6 @@ function statusFor(method: string): [number, string] {
     case 'INFO':
     case 'NOTIFY':
       return [200, 'OK'];
-    case 'BYE':
-      return [481, 'Call/Transaction Does Not Exist'];
     default:
       return [501, 'Not Implemented'];
   }

@@ -8,8 +8,9 @@
 import { SimDevice } from './device';
 import { SimEndpoint } from './endpoint';
 import { deviceIdFor } from './ids';
+import { loadSimClip, type SimClip } from './media-clip';
 import { OutcomeTally, type LatencySummary } from './stats';
-import type { SimDeviceKind, SimDeviceOptions, SimServer, SimTimers, SimTransportKind, TransactionOutcome } from './types';
+import type { SimDeviceKind, SimDeviceOptions, SimServer, SimStreamStats, SimTimers, SimTransportKind, TransactionOutcome } from './types';
 
 export interface SimFleetOptions {
   count: number;
@@ -35,6 +36,18 @@ export interface PaceOptions {
   concurrency?: number;
   /** Start at most this many operations per second (0 or unset: as fast as concurrency allows). */
   ratePerSec?: number;
+}
+
+/** Media of a whole fleet, summed over its streams. */
+export interface FleetMediaTotals {
+  /** Streams ever answered (live and ended). */
+  streams: number;
+  sending: number;
+  packets: number;
+  bytes: number;
+  videoFrames: number;
+  droppedPackets: number;
+  sendErrors: number;
 }
 
 export interface FleetRunSummary {
@@ -192,7 +205,36 @@ export class SimFleet {
     return out;
   }
 
-  /** Stops every device and closes every socket. Idempotent. */
+  /** Builds the clip the devices stream (one for the fleet: they share media options). */
+  prepareMedia(): Promise<SimClip> {
+    return loadSimClip(this.options.device?.media);
+  }
+
+  /** Every stream of every device (live ones with current counters, then ended ones). */
+  streamStats(): SimStreamStats[] {
+    return this.devices.flatMap((d) => d.streamStats());
+  }
+
+  mediaTotals(): FleetMediaTotals {
+    const totals: FleetMediaTotals = { streams: 0, sending: 0, packets: 0, bytes: 0, videoFrames: 0, droppedPackets: 0, sendErrors: 0 };
+    for (const s of this.streamStats()) {
+      totals.streams++;
+      if (s.state === 'sending') totals.sending++;
+      totals.packets += s.packets;
+      totals.bytes += s.bytes;
+      totals.videoFrames += s.videoFrames;
+      totals.droppedPackets += s.droppedPackets;
+      totals.sendErrors += s.sendErrors;
+    }
+    return totals;
+  }
+
+  /** BYE for every answered stream of every device; resolves with the BYE statuses. */
+  async hangupAll(): Promise<number[]> {
+    return (await Promise.all(this.devices.map((d) => d.hangup()))).flat();
+  }
+
+  /** Stops every device (streams end without BYE) and closes every socket. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;

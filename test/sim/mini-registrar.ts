@@ -1,8 +1,8 @@
 /**
  * A minimal registrar for testing the simulator and the SIPp scenarios: UDP and TCP on
  * 127.0.0.1, 401 digest challenge, the digest checked with node:crypto MD5 written out here
- * (independent of the simulator and of src/sip/auth), 200 with a Date header, 200 to MESSAGE,
- * and MESSAGE queries sent to registered devices. It parses SIP with a few regular
+ * (independent of the simulator and of src/sip/auth), 200 with a Date header, 200 to MESSAGE and
+ * BYE, and MESSAGE queries sent to registered devices (INVITEs: ./mini-invite). It parses SIP with a few regular
  * expressions of its own, so it does not share a parser with the code under test.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -129,6 +129,8 @@ export class MiniRegistrar extends EventEmitter<{ received: [Received] }> {
 
   constructor(private readonly options: MiniRegistrarOptions) {
     super();
+    // Every MiniCall of a test listens for its responses.
+    this.setMaxListeners(0);
   }
 
   get realm(): string {
@@ -181,7 +183,8 @@ export class MiniRegistrar extends EventEmitter<{ received: [Received] }> {
     else if (message.method === 'MESSAGE') {
       if (this.options.ignoreMessagesContaining && message.body.includes(this.options.ignoreMessagesContaining)) return;
       this.respond(message, peer, 200, 'OK');
-    } else if (message.method !== 'ACK') this.respond(message, peer, 501, 'Not Implemented');
+    } else if (message.method === 'BYE') this.respond(message, peer, 200, 'OK');
+    else if (message.method !== 'ACK') this.respond(message, peer, 501, 'Not Implemented');
   }
 
   private onRegister(message: MiniMessage, peer: Peer): void {

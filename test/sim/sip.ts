@@ -49,25 +49,31 @@ export function writeRequest(req: OutgoingRequest): Buffer {
   return body.length === 0 ? head : Buffer.concat([head, body]);
 }
 
-/** Serializes a response to `request`: Via, From, To (tagged), Call-ID and CSeq copied. */
+/**
+ * Serializes a response to `request`: Via, From, To (tagged unless `toTag` is null or the To has one),
+ * Call-ID and CSeq copied, then `extra`, then the body with its Content-Type when given.
+ */
 export function writeResponse(
   request: SipRequest,
   status: number,
   reason: string,
-  toTag: string,
+  toTag: string | null,
   extra: Array<[string, string]>,
   eol: Eol,
+  body?: { type: string; bytes: Buffer },
 ): Buffer {
   const lines = [`SIP/2.0 ${status} ${reason}`];
   for (const via of request.headers.getAll('via')) lines.push(`Via: ${via}`);
   const to = request.headers.get('to') ?? '';
   lines.push(`From: ${request.headers.get('from') ?? ''}`);
-  lines.push(`To: ${/;\s*tag=/i.test(to) ? to : `${to};tag=${toTag}`}`);
+  lines.push(`To: ${toTag === null || /;\s*tag=/i.test(to) ? to : `${to};tag=${toTag}`}`);
   lines.push(`Call-ID: ${request.headers.get('call-id') ?? ''}`);
   lines.push(`CSeq: ${request.headers.get('cseq') ?? ''}`);
   for (const [name, value] of extra) lines.push(`${name}: ${value}`);
-  lines.push('Content-Length: 0');
-  return Buffer.from(lines.join(eol) + eol + eol, 'utf8');
+  if (body) lines.push(`Content-Type: ${body.type}`);
+  lines.push(`Content-Length: ${body?.bytes.length ?? 0}`);
+  const head = Buffer.from(lines.join(eol) + eol + eol, 'utf8');
+  return body ? Buffer.concat([head, body.bytes]) : head;
 }
 
 /** Branch parameter of the topmost Via, undefined when absent. */

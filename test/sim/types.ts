@@ -41,6 +41,101 @@ export interface SimQuirks {
   wrongDeclaredCharset?: boolean;
   /** Via sent-by and Contact carry an unreachable private address (device behind NAT); only rport/source work. */
   contactGarbage?: boolean;
+
+  // Live view (INVITE). Without these the device answers like a well-behaved camera: 100, 200 with y= = the
+  // offered SSRC, RTP with that SSRC after the ACK.
+
+  /** Answers y= with an SSRC of its own (the offered value + 1) and sends that SSRC in RTP. */
+  ssrcDiffersFromOffer?: boolean;
+  /** Answers y=0000000000 and sends SSRC 0 in every RTP packet (streams must be told apart by port). */
+  zeroSsrc?: boolean;
+  /** Answers y= with this vendor constant and sends it in RTP, whatever was offered (wins over the two above). */
+  fixedSsrc?: number;
+  /** Refuses every INVITE with this status after the 100 Trying (486 Busy Here, 488 Not Acceptable Here). */
+  rejectInvite?: 486 | 488;
+  /** Sends nothing at all in answer to an INVITE (not even 100 Trying), retransmissions included. */
+  ignoreInvite?: boolean;
+  /** Answers 200 and takes the ACK, then never sends a packet. */
+  noMedia?: boolean;
+  /** Stops sending media this many ms after the first packet, without a BYE (a camera that hangs). */
+  stopMediaAfterMs?: number;
+  /** Waits this long between the 100 Trying and the 200 OK. */
+  answerDelayMs?: number;
+}
+
+/** The clip a device streams (made once per process and per settings by FFmpeg, then looped). */
+export interface SimMediaOptions {
+  /** Default 'h264'. */
+  codec?: 'h264' | 'h265';
+  /** Target video bitrate, kbit/s. Default 2000. */
+  bitrateKbps?: number;
+  /** Default 1280x720. */
+  width?: number;
+  height?: number;
+  /** Length of the clip before it loops (timestamps keep growing), seconds; rounded up to whole GOPs. Default 4. */
+  clipSeconds?: number;
+  /** Key frame interval in frames (25 fps). Default 50 (2 s). */
+  gopFrames?: number;
+  /** G.711A audio (8 kHz, one 40 ms PS pack per video frame) in the program stream. Default false. */
+  audio?: boolean;
+  /** Largest RTP payload in bytes. Default 1400. */
+  maxPayload?: number;
+  /**
+   * 'spread' (default): the packets of a frame are spaced evenly over the frame's 40 ms;
+   * 'burst': all of them leave at the frame's time, as many cameras send key frames.
+   */
+  pacing?: 'spread' | 'burst';
+}
+
+/**
+ * How the platform asked for media: 'udp'; 'tcp-passive' when its offer said a=setup:passive (it listens,
+ * the device connects to the offer's c=/m=); 'tcp-active' when it said a=setup:active (the device listens on the
+ * port of its answer and the platform connects).
+ */
+export type SimStreamTransport = 'udp' | 'tcp-passive' | 'tcp-active';
+
+export type SimStreamEndReason =
+  | 'bye-received'
+  | 'bye-sent'
+  | 'cancelled'
+  | 'device-stopped'
+  | 'no-ack'
+  | 'connect-failed'
+  | 'no-connection'
+  | 'connection-closed';
+
+/** One live stream of a device (a snapshot; counters keep growing while it sends). */
+export interface SimStreamStats {
+  callId: string;
+  channelId: string;
+  transport: SimStreamTransport;
+  /** Where the media goes: the offer's c=/m= (UDP, TCP passive), the platform's end of the connection (TCP active). */
+  remote: { host: string; port: number };
+  /** The device's media port, as written in its answer's m= line. */
+  localPort: number;
+  /** y= of the offer as sent, null when absent. */
+  offeredSsrc: string | null;
+  /** y= of the answer, 10 digits. */
+  answeredSsrc: string;
+  /** SSRC of the RTP packets. */
+  ssrc: number;
+  codec: 'h264' | 'h265';
+  /** answering: INVITE taken, no ACK yet; sending: media flows (or waits for TCP); silent: media stopped by a quirk. */
+  state: 'answering' | 'sending' | 'silent' | 'ended';
+  /** RTP packets and their bytes (12-byte header + payload; the TCP length prefix not counted). */
+  packets: number;
+  bytes: number;
+  videoFrames: number;
+  /** Times the clip wrapped around. */
+  loops: number;
+  /** Packets not sent because more than 4 MiB were queued on the TCP connection. */
+  droppedPackets: number;
+  sendErrors: number;
+  /** Date.now() values. */
+  invitedAt: number;
+  firstPacketAt?: number;
+  endedAt?: number;
+  endReason?: SimStreamEndReason;
 }
 
 /** Retransmission and timeout knobs of the simulator's client transactions. */
@@ -92,6 +187,8 @@ export interface SimDeviceOptions {
   recordReceived?: boolean;
   /** User-Agent header value. */
   userAgent?: string;
+  /** What the device streams when INVITEd (defaults: H.264 1280x720, 2 Mbit/s, 25 fps, GOP 50, 4 s clip). */
+  media?: SimMediaOptions;
 }
 
 /** Outcome of one client transaction (one request, its retransmissions and its final answer). */

@@ -1,0 +1,66 @@
+/**
+ * What a simulated camera makes of the platform's SDP offer (parsed with src/sip/sdp): where to
+ * send, over which transport, with which payload type and SSRC (quirks included), and the SDP of
+ * its answer (built with src/sip/sdp's buildGbSdpAnswer).
+ */
+import { buildGbSdpAnswer } from '../../src/sip/sdp';
+import type { GbSdp } from '../../src/sip/sdp';
+import type { SimQuirks, SimStreamTransport } from './types';
+
+export interface AnswerPlan {
+  transport: SimStreamTransport;
+  /** The offer's c= and m= port. */
+  remote: { host: string; port: number };
+  payloadType: number;
+  offeredSsrc: string | null;
+  /** SSRC of the RTP packets and, zero-padded, the answer's y=. */
+  ssrc: number;
+}
+
+export type PlanResult = { ok: true; plan: AnswerPlan } | { ok: false; reason: string };
+
+/** Live view only (s=Play), a video m= line with a PS payload (or PT 96), and a c= address. */
+export function planAnswer(sdp: GbSdp, quirks: SimQuirks): PlanResult {
+  if (sdp.sessionName !== 'Play') return { ok: false, reason: `session ${sdp.sessionName} is not simulated` };
+  const video = sdp.media.find((m) => m.kind === 'video');
+  if (!video) return { ok: false, reason: 'no video m= line' };
+  const host = video.connection ?? sdp.connection;
+  if (host === null || host === '') return { ok: false, reason: 'no c= address' };
+  const ps = video.payloads.find((p) => p.encoding?.toUpperCase() === 'PS') ?? video.payloads.find((p) => p.pt === 96 && p.encoding === null);
+  if (!ps) return { ok: false, reason: 'no PS payload offered' };
+  const transport: SimStreamTransport = video.transport === 'udp' ? 'udp' : video.setup === 'active' ? 'tcp-active' : 'tcp-passive';
+  return {
+    ok: true,
+    plan: {
+      transport,
+      remote: { host, port: video.port },
+      payloadType: ps.pt,
+      offeredSsrc: sdp.ssrc,
+      ssrc: answerSsrc(sdp.ssrcNumber, quirks),
+    },
+  };
+}
+
+function answerSsrc(offered: number | null, quirks: SimQuirks): number {
+  if (quirks.fixedSsrc !== undefined) return quirks.fixedSsrc >>> 0;
+  if (quirks.zeroSsrc) return 0;
+  if (offered === null) return 100_000_000 + Math.floor(Math.random() * 900_000_000);
+  if (quirks.ssrcDiffersFromOffer) return (offered + 1) % 2 ** 32;
+  return offered;
+}
+
+/** The 200 OK's SDP: the camera's own address and port, sendonly, y=, and for TCP the opposite setup role. */
+export function answerSdp(plan: AnswerPlan, channelId: string, address: string, port: number): Buffer {
+  return Buffer.from(
+    buildGbSdpAnswer({
+      sessionName: 'Play',
+      username: channelId,
+      address,
+      port,
+      transport: plan.transport === 'udp' ? 'udp' : 'tcp',
+      setup: plan.transport === 'tcp-active' ? 'passive' : 'active',
+      payload: { pt: plan.payloadType, encoding: 'PS', clockRate: 90000 },
+      ssrc: String(plan.ssrc),
+    }),
+  );
+}
