@@ -108,7 +108,7 @@ export class LiveStreams {
       await existing.starting;
       const again = this.streams.get(channelId);
       if (again === undefined) throw new AppError('device_error', `the stream of ${channelId} ended while starting`);
-      return this.viewOf(again, null);
+      return this.get(channelId);
     }
     const deviceId = await this.deviceOf(channelId);
     const stream: LiveStream = {
@@ -143,7 +143,7 @@ export class LiveStreams {
       throw err;
     }
     this.metrics?.onStart('ok');
-    return this.viewOf(stream, null);
+    return this.get(channelId);
   }
 
   /** Stops a channel's live stream at once (BYE, port freed); false when none runs. */

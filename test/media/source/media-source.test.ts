@@ -57,7 +57,7 @@ describe('MediaSource', () => {
     assert.equal(source.ready, false);
     pushGops(source, 2, 6);
     assert.equal(source.ready, true);
-    assert.equal(sink.started?.video?.width, 640);
+    assert.equal((sink.started as StreamTracks | null)?.video?.width, 640);
     assert.equal(sink.frames.length, 6);
     assert.equal(sink.frames[0]?.keyframe, true);
   });
