@@ -1,0 +1,241 @@
+/**
+ * N concurrent camera streams through the real server process, each with one HTTP-FLV viewer.
+ *
+ *   node --import tsx bench/live-streams.ts [--streams=50] [--transport=udp|tcp-passive|tcp-active]
+ *        [--seconds=30] [--bitrate=2000] [--probe=20]
+ *
+ * Cameras are the simulator fleet (test/sim) in this process: 1280x720 H.264 at 25 fps, 2 s GOP,
+ * ~2 Mbit/s, PS over RTP. Each stream is started through the API and watched by one HTTP-FLV
+ * viewer that reads every byte. Prints the server's CPU per stream (process CPU over the window,
+ * minus its idle CPU, divided by N), RSS per stream, RTP loss seen by the server, frames at the
+ * viewers, the time from API request to first video byte at the viewer, and the latency of
+ * keepalives sent by probe devices while the streams run (the signaling thread's responsiveness).
+ */
+import { get, type IncomingMessage } from 'node:http';
+import { SimFleet } from '../test/sim/fleet';
+import { simMediaPacerStats } from '../test/sim/media-pacer';
+import { freePort } from '../test/helpers/ports';
+import { arg, startServerProcess } from './lib/server-process';
+
+const PLATFORM_ID = '44030000002000000001';
+const DOMAIN = '4403000000';
+const PASSWORD = 'bench-pass';
+const TOKEN = 'bench-token-0123456789';
+
+const streams = Number(arg('streams', '50'));
+const transport = arg('transport', 'udp') as 'udp' | 'tcp-passive' | 'tcp-active';
+const seconds = Number(arg('seconds', '30'));
+const bitrate = Number(arg('bitrate', '2000'));
+const probeCount = Number(arg('probe', '20'));
+
+function pct(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Viewer {
+  bytes: number;
+  videoTags: number;
+  firstVideoAt: number;
+  close(): void;
+}
+
+/** An HTTP-FLV viewer that reads everything and counts video tags as they pass. */
+function view(url: string): Viewer {
+  const viewer: Viewer = { bytes: 0, videoTags: 0, firstVideoAt: 0, close: () => undefined };
+  let pending: Buffer = Buffer.alloc(0);
+  let headerDone = false;
+  const req = get(url, (res: IncomingMessage) => {
+    res.on('data', (chunk: Buffer) => {
+      viewer.bytes += chunk.length;
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      let at = 0;
+      if (!headerDone) {
+        if (pending.length < 13) return;
+        at = 13;
+        headerDone = true;
+      }
+      while (at + 11 <= pending.length) {
+        const size = pending.readUIntBE(at + 1, 3);
+        if (at + 11 + size + 4 > pending.length) break;
+        if (pending[at] === 9 && size > 5) {
+          const b0 = pending[at + 11] ?? 0;
+          const frame = b0 & 0x80 ? (b0 & 0x0f) === 1 || (b0 & 0x0f) === 3 : pending[at + 12] === 1;
+          if (frame) {
+            viewer.videoTags++;
+            if (viewer.firstVideoAt === 0) viewer.firstVideoAt = performance.now();
+          }
+        }
+        at += 11 + size + 4;
+      }
+      pending = pending.subarray(at);
+    });
+  });
+  req.on('error', () => undefined);
+  viewer.close = () => req.destroy();
+  return viewer;
+}
+
+async function api<T>(port: number, path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** Keepalives from the probe devices at a steady pace until stopped; returns their latencies. */
+function probeKeepalives(fleet: SimFleet, perSecond: number): { stop: () => Promise<{ latencies: number[]; failed: number }> } {
+  const latencies: number[] = [];
+  let failed = 0;
+  let running = true;
+  const loop = (async () => {
+    let i = 0;
+    while (running) {
+      const device = fleet.devices[i++ % fleet.devices.length];
+      void device?.keepaliveTransaction().then((r) => {
+        if (r.status === 200) latencies.push(r.latencyMs);
+        else failed += 1;
+      });
+      await sleep(1000 / perSecond);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      await sleep(500);
+      return { latencies, failed };
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const sipPort = await freePort();
+  const httpPort = await freePort();
+  const server = await startServerProcess({
+    GBVMS_SIP_ID: PLATFORM_ID,
+    GBVMS_SIP_DOMAIN: DOMAIN,
+    GBVMS_SIP_HOST: '127.0.0.1',
+    GBVMS_SIP_PORT: String(sipPort),
+    GBVMS_SIP_PASSWORD: PASSWORD,
+    GBVMS_HTTP_PORT: String(httpPort),
+    GBVMS_API_TOKEN: TOKEN,
+    GBVMS_MEDIA_HOST: '127.0.0.1',
+    GBVMS_MEDIA_HTTP_PORT: String(await freePort()),
+    GBVMS_RTSP_PORT: String(await freePort()),
+    GBVMS_RTP_PORT_MIN: '40000',
+    GBVMS_RTP_PORT_MAX: '41999',
+    GBVMS_LIVE_IDLE_STOP_SEC: '600',
+    GBVMS_LIVE_INVITE_TIMEOUT_MS: '20000',
+    GBVMS_LIVE_READY_TIMEOUT_MS: '20000',
+  });
+  const target = { host: '127.0.0.1', port: sipPort, id: PLATFORM_ID, domain: DOMAIN };
+  const cameras = new SimFleet({
+    count: streams,
+    server: target,
+    transport: 'udp',
+    password: PASSWORD,
+    deviceIdFor: (i) => `44030000001320${String(i).padStart(3, '0')}000`,
+    device: { recordReceived: false, media: { bitrateKbps: bitrate } },
+  });
+  const probes = new SimFleet({
+    count: probeCount,
+    server: target,
+    transport: 'udp',
+    password: PASSWORD,
+    deviceIdFor: (i) => `44030000001329${String(i).padStart(3, '0')}000`,
+    device: { recordReceived: false },
+  });
+  const viewers: Viewer[] = [];
+  try {
+    await Promise.all([cameras.start(), probes.start()]);
+    await cameras.prepareMedia();
+    const reg = await cameras.registerAll({ concurrency: 50 });
+    const probeReg = await probes.registerAll({ concurrency: 20 });
+    if (reg.ok !== streams || probeReg.ok !== probeCount) throw new Error(`registration failed: ${JSON.stringify(reg.byStatus)} ${JSON.stringify(probeReg.byStatus)}`);
+    const channels = cameras.devices.map((d) => d.channelIds[0] ?? d.deviceId);
+    for (const channelId of channels) {
+      for (let i = 0; ; i++) {
+        if ((await api(httpPort, `/channels/${channelId}`)).status === 200) break;
+        if (i > 200) throw new Error(`channel ${channelId} never stored`);
+        await sleep(50);
+      }
+    }
+    await sleep(2000);
+    const idle0 = server.cpuSeconds();
+    await sleep(5000);
+    const idleCpuPerSec = (server.cpuSeconds() - idle0) / 5;
+    const rssIdle = server.rssMb();
+
+    // Start every stream through the API (a few at a time, as an operator's wall of cameras would).
+    const firstFrameMs: number[] = [];
+    const failures: string[] = [];
+    let next = 0;
+    const starter = async (): Promise<void> => {
+      for (;;) {
+        const channelId = channels[next++];
+        if (channelId === undefined) return;
+        const t0 = performance.now();
+        const res = await api<{ urls?: { httpFlv: string }; error?: { message: string } }>(httpPort, `/channels/${channelId}/live`, {
+          method: 'POST',
+          body: JSON.stringify({ transport }),
+        });
+        if (res.status !== 200 || res.body.urls === undefined) {
+          failures.push(`${channelId}: ${res.status} ${res.body.error?.message ?? ''}`);
+          continue;
+        }
+        const viewer = view(res.body.urls.httpFlv);
+        viewers.push(viewer);
+        for (let i = 0; i < 200 && viewer.firstVideoAt === 0; i++) await sleep(5);
+        if (viewer.firstVideoAt > 0) firstFrameMs.push(viewer.firstVideoAt - t0);
+      }
+    };
+    await Promise.all(Array.from({ length: 5 }, () => starter()));
+    await sleep(3000);
+
+    const before = await api<{ items: Array<{ media: { packets: number; lost: number } | null }> }>(httpPort, '/streams');
+    const tags0 = viewers.reduce((n, v) => n + v.videoTags, 0);
+    const probe = probeKeepalives(probes, 50);
+    const cpu0 = server.cpuSeconds();
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const window = (performance.now() - t0) / 1000;
+    const cpu = server.cpuSeconds() - cpu0;
+    const rss = server.rssMb();
+    const ka = await probe.stop();
+    const tags = viewers.reduce((n, v) => n + v.videoTags, 0) - tags0;
+    const after = await api<{ items: Array<{ media: { packets: number; lost: number } | null }> }>(httpPort, '/streams');
+    const sum = (list: typeof after.body.items, f: 'packets' | 'lost') => list.reduce((n, s) => n + (s.media?.[f] ?? 0), 0);
+    const packets = sum(after.body.items, 'packets') - sum(before.body.items, 'packets');
+    const lost = sum(after.body.items, 'lost') - sum(before.body.items, 'lost');
+    const running = after.body.items.length;
+    const corePct = (cpu / window - idleCpuPerSec) * 100;
+    const pacer = simMediaPacerStats();
+    const lines = [
+      `streams: ${streams} requested, ${running} running, over ${transport}; ${bitrate} kbit/s H.264 1280x720 25 fps GOP 50; one HTTP-FLV viewer each; window ${window.toFixed(1)} s`,
+      `server CPU: ${(cpu / window * 100).toFixed(1)}% of one core in the window, idle ${(idleCpuPerSec * 100).toFixed(1)}%, => ${(corePct / Math.max(1, running)).toFixed(3)}% of one core per stream`,
+      `server RSS: ${rss.toFixed(0)} MB with the streams, ${rssIdle.toFixed(0)} MB before => ${((rss - rssIdle) / Math.max(1, running)).toFixed(2)} MB per stream`,
+      `RTP at the server in the window: ${packets} packets, ${lost} lost (${packets > 0 ? ((lost / (packets + lost)) * 100).toFixed(3) : '0'}%)`,
+      `viewers: ${tags} video frames in the window = ${(tags / window / Math.max(1, viewers.length)).toFixed(1)} fps per viewer (source 25)`,
+      `request to first video byte: p50 ${pct(firstFrameMs, 50).toFixed(0)} ms, p99 ${pct(firstFrameMs, 99).toFixed(0)} ms, max ${Math.max(...firstFrameMs).toFixed(0)} ms (${firstFrameMs.length} streams)`,
+      `keepalive latency while streaming: p50 ${pct(ka.latencies, 50).toFixed(1)} ms, p99 ${pct(ka.latencies, 99).toFixed(1)} ms (${ka.latencies.length} ok, ${ka.failed} failed)`,
+      `camera simulator pacing: max lag ${pacer.maxLagMs.toFixed(0)} ms, ${pacer.lateTicks} late ticks of ${pacer.ticks}`,
+      ...(failures.length > 0 ? [`start failures (${failures.length}): ${failures.slice(0, 5).join('; ')}`] : []),
+    ];
+    console.log(lines.join('\n'));
+  } finally {
+    for (const v of viewers) v.close();
+    await cameras.stop();
+    await probes.stop();
+    await server.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
