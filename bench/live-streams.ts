@@ -2,7 +2,7 @@
  * N concurrent camera streams through the real server process, each with one HTTP-FLV viewer.
  *
  *   node --import tsx bench/live-streams.ts [--streams=50] [--transport=udp|tcp-passive|tcp-active]
- *        [--seconds=30] [--bitrate=2000] [--probe=20]
+ *        [--seconds=30] [--bitrate=2000] [--probe=20] [--pacing=burst|spread]
  *
  * Cameras are the simulator fleet (test/sim) in this process: 1280x720 H.264 at 25 fps, 2 s GOP,
  * ~2 Mbit/s, PS over RTP. Each stream is started through the API and watched by one HTTP-FLV
@@ -27,6 +27,8 @@ const transport = arg('transport', 'udp') as 'udp' | 'tcp-passive' | 'tcp-active
 const seconds = Number(arg('seconds', '30'));
 const bitrate = Number(arg('bitrate', '2000'));
 const probeCount = Number(arg('probe', '20'));
+/** burst: a frame's packets leave together, as cameras and media servers send them; spread: evenly over the frame time. */
+const pacing = arg('pacing', 'burst') as 'burst' | 'spread';
 
 function pct(values: number[], p: number): number {
   if (values.length === 0) return NaN;
@@ -140,7 +142,7 @@ async function main(): Promise<void> {
     transport: 'udp',
     password: PASSWORD,
     deviceIdFor: (i) => `44030000001320${String(i).padStart(3, '0')}000`,
-    device: { recordReceived: false, media: { bitrateKbps: bitrate } },
+    device: { recordReceived: false, media: { bitrateKbps: bitrate, pacing } },
   });
   const probes = new SimFleet({
     count: probeCount,
@@ -216,7 +218,7 @@ async function main(): Promise<void> {
     const corePct = (cpu / window - idleCpuPerSec) * 100;
     const pacer = simMediaPacerStats();
     const lines = [
-      `streams: ${streams} requested, ${running} running, over ${transport}; ${bitrate} kbit/s H.264 1280x720 25 fps GOP 50; one HTTP-FLV viewer each; window ${window.toFixed(1)} s`,
+      `streams: ${streams} requested, ${running} running, over ${transport} (${pacing} pacing); ${bitrate} kbit/s H.264 1280x720 25 fps GOP 50; one HTTP-FLV viewer each; window ${window.toFixed(1)} s`,
       `server CPU: ${(cpu / window * 100).toFixed(1)}% of one core in the window, idle ${(idleCpuPerSec * 100).toFixed(1)}%, => ${(corePct / Math.max(1, running)).toFixed(3)}% of one core per stream`,
       `server RSS: ${rss.toFixed(0)} MB with the streams, ${rssIdle.toFixed(0)} MB before => ${((rss - rssIdle) / Math.max(1, running)).toFixed(2)} MB per stream`,
       `RTP at the server in the window: ${packets} packets, ${lost} lost (${packets > 0 ? ((lost / (packets + lost)) * 100).toFixed(3) : '0'}%)`,

@@ -153,6 +153,19 @@ describe('live streams end when they should, and fail clearly', () => {
     }
   });
 
+  test('a crashed media worker ends its streams with a BYE, restarts, and live view works again', async () => {
+    const { cam, channelId } = await newCamera();
+    assert.equal((await startLive(server, channelId, { transport: 'udp' })).status, 200);
+    // What a crash looks like from the main thread: the worker thread exits without being asked.
+    const media = server.app.media as unknown as { worker: { terminate(): Promise<number> } };
+    await media.worker.terminate();
+    await waitFor(async () => (await server.api(`/api/v1/streams/${channelId}`)).status === 404, 3000, 'the stream ended');
+    assert.deepEqual((await events(channelId)).map((e) => e.reason), ['media-closed']);
+    await waitFor(() => cam.streamStats()[0]?.endReason === 'bye-received', 3000, 'the BYE at the camera');
+    await waitFor(async () => (await startLive(server, channelId)).status === 200, 10000, 'live view after the restart');
+    await server.api(`/api/v1/channels/${channelId}/live`, { method: 'DELETE' });
+  });
+
   test('unknown channels, offline cameras and bad requests get clear API errors', async () => {
     const unknown = await startLive(server, '34020000001310000999');
     assert.equal(unknown.status, 404);

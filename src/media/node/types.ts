@@ -48,6 +48,8 @@ export interface MediaNodeEvents {
   viewers: [streamId: string, count: number];
   /** The media side ended the stream (RTP stopped); the owner tears down the signaling. */
   closed: [streamId: string, reason: MediaCloseReason];
+  /** The node itself stopped working (the worker died): every stream on it is gone. */
+  failed: [reason: string];
 }
 
 export interface MediaNodeEndpoints {

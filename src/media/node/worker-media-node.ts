@@ -33,48 +33,67 @@ export class WorkerMediaNode extends EventEmitter<MediaNodeEvents> implements Me
   private exited = false;
   private closing: Promise<void> | null = null;
 
+  private worker: Worker;
+  private currentEndpoints: MediaNodeEndpoints;
+
   private constructor(
-    private readonly worker: Worker,
-    readonly endpoints: MediaNodeEndpoints,
+    worker: Worker,
+    endpoints: MediaNodeEndpoints,
+    private readonly options: MediaNodeOptions,
     private readonly logger: Logger,
   ) {
     super();
-    worker.on('message', (msg: WorkerToMain) => this.onMessage(msg));
-    worker.on('error', (err) => logger.error({ err }, 'media worker failed'));
-    worker.on('exit', (code) => {
-      this.exited = true;
-      for (const p of this.pending.values()) p.reject(new MediaNodeError(`media worker exited (${code})`, 'worker-exited'));
-      this.pending.clear();
-      if (this.closing === null) logger.error({ code }, 'media worker exited unexpectedly');
-    });
+    this.worker = worker;
+    this.currentEndpoints = endpoints;
+    this.adopt(worker);
+  }
+
+  /** HTTP and RTSP ports of the worker (the same after a restart when they are configured, not 0). */
+  get endpoints(): MediaNodeEndpoints {
+    return this.currentEndpoints;
   }
 
   static async start(options: MediaNodeOptions, logger: Logger): Promise<WorkerMediaNode> {
-    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
-      workerData: { entry: new URL('./worker-entry.ts', import.meta.url).href, options },
+    const { worker, endpoints } = await spawnWorker(options);
+    return new WorkerMediaNode(worker, endpoints, options, logger);
+  }
+
+  private adopt(worker: Worker): void {
+    worker.on('message', (msg: WorkerToMain) => this.onMessage(msg));
+    worker.on('error', (err) => this.logger.error({ err }, 'media worker failed'));
+    worker.on('exit', (code) => {
+      if (worker !== this.worker) return;
+      this.exited = true;
+      for (const p of this.pending.values()) p.reject(new MediaNodeError(`media worker exited (${code})`, 'worker-exited'));
+      this.pending.clear();
+      if (this.closing !== null) return;
+      this.logger.error({ code }, 'media worker exited unexpectedly: its streams are gone; restarting it');
+      this.emitEvent('failed', [`media worker exited (${code})`]);
+      void this.restart();
     });
-    const endpoints = await new Promise<MediaNodeEndpoints>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error('media worker did not start in time')), START_TIMEOUT_MS);
-      const fail = (err: Error): void => {
-        clearTimeout(timer);
-        worker.off('message', onMessage);
-        void worker.terminate();
-        reject(err);
-      };
-      const onMessage = (msg: WorkerToMain): void => {
-        if (msg.type === 'started') {
-          clearTimeout(timer);
-          worker.off('message', onMessage);
-          worker.off('error', fail);
-          resolve({ httpPort: msg.httpPort, rtspPort: msg.rtspPort });
-        } else if (msg.type === 'start-failed') {
-          fail(new MediaNodeError(msg.message, 'start-failed'));
+  }
+
+  /** A new worker after a crash, with growing pauses between attempts, until one starts or we close. */
+  private async restart(): Promise<void> {
+    for (let attempt = 1; this.closing === null; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(10000, 250 * 2 ** attempt)));
+      if (this.closing !== null) return;
+      try {
+        const { worker, endpoints } = await spawnWorker(this.options);
+        if (this.closing !== null) {
+          await worker.terminate();
+          return;
         }
-      };
-      worker.on('message', onMessage);
-      worker.once('error', fail);
-    });
-    return new WorkerMediaNode(worker, endpoints, logger);
+        this.worker = worker;
+        this.currentEndpoints = endpoints;
+        this.exited = false;
+        this.adopt(worker);
+        this.logger.warn({ attempt, ...endpoints }, 'media worker restarted');
+        return;
+      } catch (err) {
+        this.logger.error({ err, attempt }, 'media worker did not restart');
+      }
+    }
   }
 
   openStream(request: OpenStreamRequest): Promise<void> {
@@ -144,4 +163,32 @@ export class WorkerMediaNode extends EventEmitter<MediaNodeEvents> implements Me
       this.logger.error({ err, event }, 'media node event listener threw');
     }
   }
+}
+
+async function spawnWorker(options: MediaNodeOptions): Promise<{ worker: Worker; endpoints: MediaNodeEndpoints }> {
+  const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
+    workerData: { entry: new URL('./worker-entry.ts', import.meta.url).href, options },
+  });
+  const endpoints = await new Promise<MediaNodeEndpoints>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error('media worker did not start in time')), START_TIMEOUT_MS);
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      void worker.terminate();
+      reject(err);
+    };
+    const onMessage = (msg: WorkerToMain): void => {
+      if (msg.type === 'started') {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('error', fail);
+        resolve({ httpPort: msg.httpPort, rtspPort: msg.rtspPort });
+      } else if (msg.type === 'start-failed') {
+        fail(new MediaNodeError(msg.message, 'start-failed'));
+      }
+    };
+    worker.on('message', onMessage);
+    worker.once('error', fail);
+  });
+  return { worker, endpoints };
 }

@@ -27,4 +27,5 @@ export interface RpcStartFailed {
 
 export type WorkerToMain = RpcReply | RpcEvent | RpcStarted | RpcStartFailed;
 
+/** Events the worker forwards ('failed' is raised by the main-thread proxy itself). */
 export const MEDIA_NODE_EVENTS: ReadonlyArray<keyof MediaNodeEvents> = ['ready', 'viewers', 'closed'];

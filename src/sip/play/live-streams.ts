@@ -96,6 +96,7 @@ export class LiveStreams {
   ) {
     media.on('viewers', (streamId, count) => this.onViewers(streamId, count));
     media.on('closed', (streamId, reason) => this.onMediaClosed(streamId, reason));
+    media.on('failed', (reason) => this.onMediaFailed(reason));
     this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(1000, Math.floor(options.leaseTtlMs / 3)));
     this.renewTimer.unref();
   }
@@ -217,12 +218,16 @@ export class LiveStreams {
     }
     stream.offeredSsrc = stream.ssrc.ssrc;
     const expectedSsrc = ssrcToNumber(stream.offeredSsrc);
-    await this.media.openStream({
-      streamId: stream.streamId,
-      transport: stream.transport,
-      port: stream.port.port,
-      ...(expectedSsrc !== null ? { expectedSsrc } : {}),
-    });
+    try {
+      await this.media.openStream({
+        streamId: stream.streamId,
+        transport: stream.transport,
+        port: stream.port.port,
+        ...(expectedSsrc !== null ? { expectedSsrc } : {}),
+      });
+    } catch (err) {
+      throw new AppError('unavailable', `the media node could not open a receiver: ${(err as Error).message}`);
+    }
     stream.mediaOpen = true;
 
     const invite = buildPlayInvite({
@@ -322,6 +327,14 @@ export class LiveStreams {
     if (stream === undefined) return;
     stream.mediaOpen = false;
     void this.teardown(stream, reason === 'rtp-timeout' ? 'rtp-timeout' : 'media-closed');
+  }
+
+  private onMediaFailed(reason: string): void {
+    this.logger.error({ reason, streams: this.streams.size }, 'the media node failed: ending every live stream');
+    for (const stream of [...this.streams.values()]) {
+      stream.mediaOpen = false;
+      void this.teardown(stream, 'media-closed', reason);
+    }
   }
 
   private onViewers(streamId: string, count: number): void {
