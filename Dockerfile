@@ -10,6 +10,6 @@ COPY src ./src
 COPY tsconfig.json ./
 ENV NODE_ENV=production GBVMS_DATA_DIR=/data
 VOLUME ["/data", "/footage"]
-EXPOSE 5060/udp 5060/tcp 18080/tcp
+EXPOSE 5060/udp 5060/tcp 18080/tcp 18081/tcp 18554/tcp 30000-30999/udp 30000-30999/tcp
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--import", "tsx", "src/main.ts"]
