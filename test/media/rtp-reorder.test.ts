@@ -92,6 +92,80 @@ describe('RTP reorder buffer', () => {
     assert.deepEqual(out, [1, 2, 3, 5]);
   });
 
+  test('a gap followed by silence: held packets wait for poll(), and expiresInMs() says when to call it', () => {
+    const { buf, out, losses, clock } = harness({ maxDelayMs: 100 });
+    buf.push(pkt(1));
+    assert.equal(buf.expiresInMs(), undefined, 'nothing held: no timer needed');
+    clock.now = 10;
+    buf.push(pkt(3));
+    buf.push(pkt(4));
+    assert.equal(buf.expiresInMs(), 100);
+    clock.now = 70;
+    assert.equal(buf.expiresInMs(), 40);
+    buf.poll();
+    assert.deepEqual(out, [1]);
+    clock.now = 500; // the sender said nothing more
+    assert.deepEqual(out, [1], 'without poll() nothing moves');
+    assert.equal(buf.expiresInMs(), 0);
+    buf.poll();
+    assert.deepEqual(out, [1, 3, 4]);
+    assert.deepEqual(losses, [1]);
+    assert.equal(buf.expiresInMs(), undefined);
+  });
+
+  test('an owner that polls from a timer armed at expiresInMs() gets the held packets about maxDelayMs after the gap', async () => {
+    const out: number[] = [];
+    const losses: number[] = [];
+    const buf = new RtpReorderBuffer({ maxDelayMs: 30, onPacket: (p) => out.push(p.sequenceNumber), onLoss: (n) => losses.push(n) });
+    let timer: NodeJS.Timeout | undefined;
+    const released = new Promise<number>((resolve) => {
+      const arm = (): void => {
+        const ms = buf.expiresInMs();
+        if (ms === undefined) return resolve(performance.now());
+        timer = setTimeout(() => {
+          buf.poll();
+          arm();
+        }, Math.max(1, Math.ceil(ms)));
+      };
+      buf.push(pkt(7));
+      buf.push(pkt(9));
+      buf.push(pkt(10));
+      arm();
+    });
+    const started = performance.now();
+    try {
+      const at = await Promise.race([released, new Promise<number>((_, reject) => setTimeout(() => reject(new Error('held packets never came out')), 2000).unref())]);
+      assert.deepEqual(out, [7, 9, 10]);
+      assert.deepEqual(losses, [1]);
+      assert.ok(at - started >= 29 && at - started < 1000, `released after ${(at - started).toFixed(1)} ms`);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+
+  test('duplicates and late packets are told apart as far back as maxJump', () => {
+    const { buf, out } = harness({ window: 8, maxJump: 3000 });
+    for (let s = 0; s <= 3200; s++) if (s !== 202) buf.push(pkt(s));
+    assert.equal(out.length, 3200);
+    buf.push(pkt(202)); // 2999 behind, given up long ago
+    buf.push(pkt(201)); // 3000 behind, emitted
+    buf.push(pkt(3150));
+    assert.equal(buf.stats.late, 1);
+    assert.equal(buf.stats.duplicates, 2);
+    assert.equal(buf.stats.resets, 0);
+  });
+
+  test('with maxJump beyond half the sequence space, packets 32768 behind are still told apart', () => {
+    const { buf } = harness({ window: 8, maxJump: 40000 });
+    for (let s = 0; s <= 40000; s++) if (s !== 7233) buf.push(pkt(s));
+    buf.push(pkt(7233)); // 40001 - 32768: as far back as a 16-bit distance goes; lost
+    buf.push(pkt(7234)); // emitted
+    buf.push(pkt(40000));
+    assert.equal(buf.stats.late, 1);
+    assert.equal(buf.stats.duplicates, 2);
+    assert.equal(buf.stats.resets, 0);
+  });
+
   test('a packet arriving after its gap was given up is counted late, not emitted', () => {
     const { buf, out, clock } = harness({ maxDelayMs: 50 });
     buf.push(pkt(1));

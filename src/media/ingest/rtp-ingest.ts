@@ -43,6 +43,7 @@ export abstract class RtpIngest {
   private admittedAt = 0;
   protected readonly gate: SsrcGate;
   private reorder: RtpReorderBuffer;
+  private reorderTimer: NodeJS.Timeout | undefined;
   private readonly retired: SequenceCounters = { lost: 0, reordered: 0, duplicates: 0, late: 0 };
   private readonly onPayload: RtpPayloadHandler;
   private readonly onDiscontinuity: RtpDiscontinuityHandler | undefined;
@@ -83,6 +84,8 @@ export abstract class RtpIngest {
     if (this.closing) return this.closing;
     this.closed = true;
     this.isConnected = false;
+    if (this.reorderTimer !== undefined) clearTimeout(this.reorderTimer);
+    this.reorderTimer = undefined;
     this.closing = this.closeSockets().catch((err: unknown) => {
       this.log.warn({ err }, 'error while closing the RTP receiver');
     });
@@ -138,6 +141,24 @@ export abstract class RtpIngest {
     this.counters.bytes += size;
     this.counters.lastPacketAt = this.admittedAt;
     this.reorder.push(packet);
+    if (this.reorderTimer === undefined) this.armReorderTimer();
+  }
+
+  /**
+   * Packets held behind a gap must come out after maxDelayMs even if the sender goes quiet:
+   * a one-shot timer runs only while something is held, not one per stream all the time.
+   */
+  private armReorderTimer(): void {
+    if (this.reorderTimer !== undefined || this.closed) return;
+    const ms = this.reorder.expiresInMs();
+    if (ms === undefined) return;
+    this.reorderTimer = setTimeout(() => {
+      this.reorderTimer = undefined;
+      if (this.closed) return;
+      this.reorder.poll();
+      this.armReorderTimer();
+    }, Math.max(1, Math.ceil(ms)));
+    this.reorderTimer.unref();
   }
 
   /** A new sender (SSRC switch, new TCP connection): its sequence numbers owe nothing to the old. */

@@ -75,6 +75,11 @@ export class PsDemuxer {
   private markedTimestamp = -1;
   /** Markers in a row that sat where a frame ends; enough of them restore trust. */
   private consistentMarkers = 0;
+  /**
+   * After a loss, until a pack header or a PES start is parsed: the parser is scanning the tail of
+   * the damaged frame, so a marker there says nothing about whether the device marks frame ends.
+   */
+  private resyncing = false;
 
   constructor(private readonly options: PsDemuxerOptions) {
     const onDropped = (bytes: number, frame: boolean): void => {
@@ -120,7 +125,8 @@ export class PsDemuxer {
   /**
    * One RTP payload, in sequence order. A marker that sits where a frame ends completes the
    * frame at once; markers that prove wrong (set inside a packet, or followed by more packets of
-   * the same timestamp) stop being trusted until 50 in a row are right again.
+   * the same timestamp) stop being trusted until 50 in a row are right again. Markers are not
+   * judged between a `discontinuity()` and the next pack header or PES start.
    */
   push(payload: Buffer, rtpTimestamp: number, marker: boolean): void {
     this.stats.bytesIn += payload.length;
@@ -128,7 +134,7 @@ export class PsDemuxer {
     this.markedTimestamp = -1;
     this.rtpTimestamp = rtpTimestamp >>> 0;
     this.parser.push(payload);
-    if (!marker) return;
+    if (!marker || this.resyncing) return;
     if (!this.parser.atPacketBoundary) {
       this.markerWasWrong();
       return;
@@ -146,6 +152,7 @@ export class PsDemuxer {
 
   /** RTP packets were lost before the next push: the frame in progress is dropped. */
   discontinuity(): void {
+    this.resyncing = true;
     this.video.discard();
     this.audio.discard();
     this.target = 0;
@@ -169,6 +176,7 @@ export class PsDemuxer {
     return {
       onPack: () => {
         this.stats.packs++;
+        this.resyncing = false;
       },
       onSystemHeader: () => {
         this.stats.systemHeaders++;
@@ -179,6 +187,7 @@ export class PsDemuxer {
       },
       onPesStart: (streamId, pts, dts) => {
         this.stats.pes++;
+        this.resyncing = false;
         this.target = this.classify(streamId);
         if (this.target === 1) this.video.pesStart(pts, dts, this.rtpTimestamp);
         else if (this.target === 2) this.audio.pesStart(pts, dts, this.rtpTimestamp);

@@ -27,13 +27,14 @@ export interface RtpReorderStats {
   resets: number;
 }
 
-const EMITTED = 1;
-const LOST = 2;
-
 /**
  * Puts RTP packets of one stream back in sequence order across the 16-bit wrap. A missing packet
- * holds later ones back until the window fills or `maxDelayMs` passes (checked on every push and
- * on `poll()`), then it counts as lost. Duplicates and late packets are counted and dropped.
+ * holds later ones back until the window fills or `maxDelayMs` passes, then it counts as lost.
+ * Duplicates and late packets are counted and dropped.
+ *
+ * `maxDelayMs` is checked when a packet arrives and on `poll()`. If the sender falls silent
+ * after a gap, the packets held behind it stay until something calls `poll()`, so the owner
+ * calls it from a timer: `expiresInMs()` says when (undefined while nothing is held back).
  */
 export class RtpReorderBuffer {
   readonly stats: RtpReorderStats = { received: 0, emitted: 0, lost: 0, duplicates: 0, late: 0, reordered: 0, resets: 0 };
@@ -44,8 +45,13 @@ export class RtpReorderBuffer {
   private readonly now: () => number;
   private readonly slots: (RtpPacket | undefined)[];
   private readonly arrivals: Float64Array;
-  /** What became of the last ~32768 sequence numbers, to tell duplicates from late packets. */
-  private readonly fate = new Uint8Array(65536);
+  /**
+   * One bit per sequence number behind `next`, set when it was emitted, clear when it was given
+   * up: tells a duplicate from a late packet. A packet further behind than `maxJump` restarts the
+   * stream instead, so a ring of that many bits (rounded up to a power of two) is enough.
+   */
+  private readonly emitted: Uint32Array;
+  private readonly emittedMask: number;
   private next = -1;
   private buffered = 0;
   private gapSince = 0;
@@ -61,6 +67,10 @@ export class RtpReorderBuffer {
     this.now = options.now ?? (() => performance.now());
     this.slots = new Array<RtpPacket | undefined>(window);
     this.arrivals = new Float64Array(window);
+    let ring = 32;
+    while (ring < Math.min(this.maxJump, 32768)) ring *= 2; // seqDistance never reaches further back than 32768
+    this.emitted = new Uint32Array(ring / 32);
+    this.emittedMask = ring - 1;
   }
 
   push(packet: RtpPacket): void {
@@ -71,7 +81,7 @@ export class RtpReorderBuffer {
     if (distance < -this.maxJump || distance > this.maxJump) {
       this.restartAt(seq);
     } else if (distance < 0) {
-      if (this.fate[seq] === EMITTED) this.stats.duplicates++;
+      if (this.wasEmitted(seq)) this.stats.duplicates++;
       else this.stats.late++;
       return;
     }
@@ -97,9 +107,21 @@ export class RtpReorderBuffer {
     this.expire(now);
   }
 
-  /** Gives up on a gap that has held packets back for longer than `maxDelayMs`. */
+  /**
+   * Gives up on a gap that has held packets back for longer than `maxDelayMs`: the packets
+   * behind it are emitted (after `onLoss`). Call it from a timer, at `expiresInMs()`.
+   */
   poll(): void {
     this.expire(this.now());
+  }
+
+  /**
+   * Milliseconds until `poll()` would give up the gap packets are held behind (0: it would now),
+   * or undefined when nothing is held back and no timer is needed.
+   */
+  expiresInMs(): number | undefined {
+    if (this.buffered === 0) return undefined;
+    return Math.max(0, this.gapSince + this.maxDelayMs - this.now());
   }
 
   /** Emits everything held back, in order, counting the gaps as lost. */
@@ -164,7 +186,7 @@ export class RtpReorderBuffer {
     } else {
       this.stats.lost++;
       this.pendingLoss++;
-      this.mark(this.next, LOST);
+      this.markEmitted(this.next, false);
     }
     this.next = (this.next + 1) & 0xffff;
   }
@@ -179,14 +201,21 @@ export class RtpReorderBuffer {
       this.pendingLoss = 0;
       this.options.onLoss?.(lost);
     }
-    this.mark(packet.sequenceNumber & 0xffff, EMITTED);
+    this.markEmitted(packet.sequenceNumber & 0xffff, true);
     this.stats.emitted++;
     this.options.onPacket(packet);
   }
 
-  private mark(seq: number, fate: number): void {
-    this.fate[seq] = fate;
-    this.fate[(seq + 32768) & 0xffff] = 0;
+  private markEmitted(seq: number, emitted: boolean): void {
+    const bit = seq & this.emittedMask;
+    const word = bit >>> 5;
+    const value = this.emitted[word] ?? 0;
+    this.emitted[word] = emitted ? value | (1 << (bit & 31)) : value & ~(1 << (bit & 31));
+  }
+
+  private wasEmitted(seq: number): boolean {
+    const bit = seq & this.emittedMask;
+    return ((this.emitted[bit >>> 5] ?? 0) & (1 << (bit & 31))) !== 0;
   }
 
   private restartAt(seq: number): void {
@@ -194,5 +223,7 @@ export class RtpReorderBuffer {
     this.flush();
     this.pendingLoss = 0;
     this.next = seq;
+    // The old sender's history says nothing about the new sender's sequence numbers.
+    this.emitted.fill(0);
   }
 }
