@@ -11,10 +11,11 @@
  * viewers, the time from API request to first video byte at the viewer, and the latency of
  * keepalives sent by probe devices while the streams run (the signaling thread's responsiveness).
  */
-import { get, type IncomingMessage } from 'node:http';
 import { SimFleet } from '../test/sim/fleet';
 import { simMediaPacerStats } from '../test/sim/media-pacer';
 import { freePort } from '../test/helpers/ports';
+import { viewHttpFlv, type FlvViewer } from './lib/flv-viewer';
+import { pct, probeKeepalives } from './lib/latency';
 import { arg, startServerProcess } from './lib/server-process';
 
 const PLATFORM_ID = '44030000002000000001';
@@ -30,56 +31,7 @@ const probeCount = Number(arg('probe', '20'));
 /** burst: a frame's packets leave together, as cameras and media servers send them; spread: evenly over the frame time. */
 const pacing = arg('pacing', 'burst') as 'burst' | 'spread';
 
-function pct(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Viewer {
-  bytes: number;
-  videoTags: number;
-  firstVideoAt: number;
-  close(): void;
-}
-
-/** An HTTP-FLV viewer that reads everything and counts video tags as they pass. */
-function view(url: string): Viewer {
-  const viewer: Viewer = { bytes: 0, videoTags: 0, firstVideoAt: 0, close: () => undefined };
-  let pending: Buffer = Buffer.alloc(0);
-  let headerDone = false;
-  const req = get(url, (res: IncomingMessage) => {
-    res.on('data', (chunk: Buffer) => {
-      viewer.bytes += chunk.length;
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      let at = 0;
-      if (!headerDone) {
-        if (pending.length < 13) return;
-        at = 13;
-        headerDone = true;
-      }
-      while (at + 11 <= pending.length) {
-        const size = pending.readUIntBE(at + 1, 3);
-        if (at + 11 + size + 4 > pending.length) break;
-        if (pending[at] === 9 && size > 5) {
-          const b0 = pending[at + 11] ?? 0;
-          const frame = b0 & 0x80 ? (b0 & 0x0f) === 1 || (b0 & 0x0f) === 3 : pending[at + 12] === 1;
-          if (frame) {
-            viewer.videoTags++;
-            if (viewer.firstVideoAt === 0) viewer.firstVideoAt = performance.now();
-          }
-        }
-        at += 11 + size + 4;
-      }
-      pending = pending.subarray(at);
-    });
-  });
-  req.on('error', () => undefined);
-  viewer.close = () => req.destroy();
-  return viewer;
-}
 
 async function api<T>(port: number, path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
   const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
@@ -87,32 +39,6 @@ async function api<T>(port: number, path: string, init: RequestInit = {}): Promi
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
   });
   return { status: res.status, body: (await res.json()) as T };
-}
-
-/** Keepalives from the probe devices at a steady pace until stopped; returns their latencies. */
-function probeKeepalives(fleet: SimFleet, perSecond: number): { stop: () => Promise<{ latencies: number[]; failed: number }> } {
-  const latencies: number[] = [];
-  let failed = 0;
-  let running = true;
-  const loop = (async () => {
-    let i = 0;
-    while (running) {
-      const device = fleet.devices[i++ % fleet.devices.length];
-      void device?.keepaliveTransaction().then((r) => {
-        if (r.status === 200) latencies.push(r.latencyMs);
-        else failed += 1;
-      });
-      await sleep(1000 / perSecond);
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      await sleep(500);
-      return { latencies, failed };
-    },
-  };
 }
 
 async function main(): Promise<void> {
@@ -152,7 +78,7 @@ async function main(): Promise<void> {
     deviceIdFor: (i) => `44030000001329${String(i).padStart(3, '0')}000`,
     device: { recordReceived: false },
   });
-  const viewers: Viewer[] = [];
+  const viewers: FlvViewer[] = [];
   try {
     await Promise.all([cameras.start(), probes.start()]);
     await cameras.prepareMedia();
@@ -190,7 +116,7 @@ async function main(): Promise<void> {
           failures.push(`${channelId}: ${res.status} ${res.body.error?.message ?? ''}`);
           continue;
         }
-        const viewer = view(res.body.urls.httpFlv);
+        const viewer = viewHttpFlv(res.body.urls.httpFlv);
         viewers.push(viewer);
         for (let i = 0; i < 200 && viewer.firstVideoAt === 0; i++) await sleep(5);
         if (viewer.firstVideoAt > 0) firstFrameMs.push(viewer.firstVideoAt - t0);

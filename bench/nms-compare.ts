@@ -22,11 +22,11 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { get, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { viewHttpFlv, type FlvViewer } from './lib/flv-viewer';
 import { freePort } from '../test/helpers/ports';
 import { arg } from './lib/server-process';
 
@@ -149,47 +149,8 @@ async function makeClip(path: string, bitrateKbps: number): Promise<void> {
   });
 }
 
-interface Viewer {
-  bytes: number;
-  videoTags: number;
-  firstVideoAt: number;
-  close(): void;
-}
-
-/** An HTTP-FLV viewer that reads everything and counts video tags (as in live-streams.ts). */
-function httpViewer(url: string): Viewer {
-  const viewer: Viewer = { bytes: 0, videoTags: 0, firstVideoAt: 0, close: () => undefined };
-  let pending: Buffer = Buffer.alloc(0);
-  let headerDone = false;
-  const req = get(url, (res: IncomingMessage) => {
-    res.on('data', (chunk: Buffer) => {
-      viewer.bytes += chunk.length;
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      let at = 0;
-      if (!headerDone) {
-        if (pending.length < 13) return;
-        at = 13;
-        headerDone = true;
-      }
-      while (at + 11 <= pending.length) {
-        const size = pending.readUIntBE(at + 1, 3);
-        if (at + 11 + size + 4 > pending.length) break;
-        if (pending[at] === 9 && size > 5 && pending[at + 12] === 1) {
-          viewer.videoTags++;
-          if (viewer.firstVideoAt === 0) viewer.firstVideoAt = performance.now();
-        }
-        at += 11 + size + 4;
-      }
-      pending = pending.subarray(at);
-    });
-  });
-  req.on('error', () => undefined);
-  viewer.close = () => req.destroy();
-  return viewer;
-}
-
 /** An RTMP player: ffmpeg copying to nowhere, reporting frames on a progress pipe. */
-function rtmpViewer(url: string): Viewer & { proc: Proc } {
+function rtmpViewer(url: string): FlvViewer & { proc: Proc } {
   const child = spawn('ffmpeg', ['-v', 'error', '-nostats', '-progress', 'pipe:1', '-i', url, '-c', 'copy', '-f', 'null', '-'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -222,7 +183,7 @@ async function main(): Promise<void> {
   const rtmpPort = await freePort();
   const httpPort = await freePort();
   const publishers: Proc[] = [];
-  const viewers: Array<Viewer & { proc?: Proc }> = [];
+  const viewers: Array<FlvViewer & { proc?: Proc }> = [];
   let server: Proc | undefined;
   try {
     await makeClip(clip, bitrate);
@@ -251,7 +212,7 @@ async function main(): Promise<void> {
     }
     await sleep(2000);
     for (let i = 0; i < streams && viewerKind !== 'none'; i++) {
-      viewers.push(viewerKind === 'http' ? httpViewer(`http://127.0.0.1:${httpPort}/live/s${i}.flv`) : rtmpViewer(`rtmp://127.0.0.1:${rtmpPort}/live/s${i}`));
+      viewers.push(viewerKind === 'http' ? viewHttpFlv(`http://127.0.0.1:${httpPort}/live/s${i}.flv`) : rtmpViewer(`rtmp://127.0.0.1:${rtmpPort}/live/s${i}`));
     }
     for (let i = 0; i < 200 && viewers.some((v) => v.firstVideoAt === 0); i++) await sleep(50);
     const started = viewers.filter((v) => v.firstVideoAt > 0).length;

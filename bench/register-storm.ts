@@ -12,6 +12,7 @@
  */
 import { runSipp } from '../test/sipp/run-sipp';
 import { SimFleet } from '../test/sim/fleet';
+import { pct, probeKeepalives } from './lib/latency';
 import { freePort } from '../test/helpers/ports';
 import { arg, startServerProcess } from './lib/server-process';
 
@@ -64,40 +65,6 @@ function csv(count: number): string {
   const lines = ['SEQUENTIAL'];
   for (let i = 0; i < count; i++) lines.push(`${deviceId(i)};${PASSWORD}`);
   return `${lines.join('\n')}\n`;
-}
-
-function pct(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-/** Keepalives from the probe fleet at a steady pace until stopped; returns their latencies. */
-function probeKeepalives(fleet: SimFleet, perSecond: number): { stop: () => Promise<{ latencies: number[]; failed: number }> } {
-  const latencies: number[] = [];
-  let failed = 0;
-  let running = true;
-  const devicesList = fleet.devices;
-  const loop = (async () => {
-    let i = 0;
-    while (running) {
-      const device = devicesList[i % devicesList.length]!;
-      i += 1;
-      void device.keepaliveTransaction().then((r) => {
-        if (r.status === 200) latencies.push(r.latencyMs);
-        else failed += 1;
-      });
-      await new Promise((r) => setTimeout(r, 1000 / perSecond));
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      await new Promise((r) => setTimeout(r, 1000));
-      return { latencies, failed };
-    },
-  };
 }
 
 async function main(): Promise<void> {
