@@ -61,15 +61,18 @@ describe('SimFleet live view', { skip }, () => {
     assert.equal(totals.sendErrors, 0);
     const now = Date.now();
     const bytesPerMs = clip.payloadBytes / clip.durationMs;
-    for (const [i, stats] of fleet.streamStats().entries()) {
+    const snapshot = fleet.streamStats();
+    // Packets sent just now may still be in flight on loopback: give the sinks a moment to catch up.
+    for (let i = 0; i < 50 && snapshot.some((st, j) => (sinks[j]?.packets.length ?? 0) < st.packets); i++) await sleep(20);
+    for (const [i, stats] of snapshot.entries()) {
       const elapsedMs = now - (stats.firstPacketAt ?? now);
       const fps = (stats.videoFrames * 1000) / elapsedMs;
       assert.ok(fps > 21 && fps < 28, `stream ${i}: ${fps.toFixed(1)} fps`);
       const ratio = (stats.bytes - 12 * stats.packets) / (bytesPerMs * elapsedMs);
       assert.ok(ratio > 0.7 && ratio < 1.4, `stream ${i}: ${ratio.toFixed(2)} of the clip's bitrate`);
       const sink = sinks[i]!;
-      assert.equal(sink.packets.length, stats.packets, 'every packet arrived');
-      assert.ok(sink.packets.every((p) => p.ssrc === 200000000 + i));
+      assert.ok(sink.packets.length >= stats.packets, `every packet arrived (${sink.packets.length} of ${stats.packets})`);
+      assert.ok(sink.packets.every((p) => p.ssrc === 200000000 + i), `ssrcs ${[...new Set(sink.packets.map((p) => p.ssrc))].join(",")} at ${i}`);
       assert.ok(sink.demuxed.frames[0]?.keyframe);
     }
     assert.ok(simMediaPacerStats().ticks > 100);
