@@ -4,15 +4,17 @@ import { createUrlTokenSigner } from '../access/url-token';
 import { StreamPipeline } from '../ingest/stream-pipeline';
 import { createMediaHttpServer, type MediaHttpServer } from '../out/http/media-http-server';
 import { createRtspServer, type RtspServer } from '../out/rtsp/rtsp-server';
+import { SegmentWriter } from '../record/segment-writer';
 import type { MediaSource } from '../source/media-source';
 import type { MediaNodeOptions } from './options';
-import type { MediaCloseReason, MediaNode, MediaNodeEndpoints, MediaNodeEvents, MediaStreamInfo, OpenStreamRequest } from './types';
+import type { MediaCloseReason, MediaNode, MediaNodeEndpoints, MediaNodeEvents, MediaStreamInfo, OpenStreamRequest, StartRecordingRequest } from './types';
 
 interface NodeStream {
   request: OpenStreamRequest;
   pipeline: StreamPipeline;
   openedAt: number;
   firstFrameAt: number | null;
+  recorder: { writer: SegmentWriter; detach: () => void } | null;
 }
 
 const WATCH_INTERVAL_MS = 1000;
@@ -80,7 +82,7 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
       udpReceiveBufferBytes: this.options.udpReceiveBufferBytes,
       logger: this.logger,
     });
-    const stream: NodeStream = { request, pipeline, openedAt: Date.now(), firstFrameAt: null };
+    const stream: NodeStream = { request, pipeline, openedAt: Date.now(), firstFrameAt: null, recorder: null };
     this.streams.set(request.streamId, stream);
     try {
       await pipeline.start();
@@ -129,6 +131,41 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
     await this.end(streamId, 'closed', false);
   }
 
+  startRecording(request: StartRecordingRequest): Promise<void> {
+    const stream = this.mustGet(request.streamId);
+    if (stream.recorder !== null) return Promise.resolve();
+    const writer = new SegmentWriter({
+      root: request.root,
+      channelId: request.channelId,
+      deviceId: request.deviceId,
+      segmentSeconds: request.segmentSeconds,
+      logger: this.logger.child({ streamId: request.streamId, component: 'record' }),
+      onSegment: (segment) => this.emit('segment', segment),
+      onError: (err) => {
+        if (stream.recorder?.writer === writer) {
+          stream.recorder.detach();
+          stream.recorder = null;
+        }
+        this.emit('recording-failed', request.streamId, err.message);
+      },
+    });
+    // Not a viewer: whether the stream runs on is its owner's decision (keep running), not the recorder's.
+    const detach = stream.pipeline.source.attach(writer, { viewer: false });
+    stream.recorder = { writer, detach };
+    return Promise.resolve();
+  }
+
+  async stopRecording(streamId: string): Promise<boolean> {
+    const stream = this.streams.get(streamId);
+    const recorder = stream?.recorder ?? null;
+    if (stream === undefined || recorder === null) return false;
+    stream.recorder = null;
+    recorder.detach();
+    recorder.writer.end('source-closed');
+    await recorder.writer.idle();
+    return true;
+  }
+
   listStreams(): Promise<MediaStreamInfo[]> {
     return Promise.resolve([...this.streams.values()].map((s) => this.info(s)));
   }
@@ -148,7 +185,10 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
     if (stream === undefined) return;
     this.streams.delete(streamId);
     this.sources.delete(streamId);
+    const recorder = stream.recorder;
     await stream.pipeline.close(reason);
+    // The source ended the writer, which closes its last segment; wait so that it is reported.
+    if (recorder !== null) await recorder.writer.idle();
     if (announce) this.emit('closed', streamId, reason);
   }
 
@@ -190,6 +230,7 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
       fps: Math.round(source.fps * 10) / 10,
       bitrateKbps: Math.round(source.bitrateKbps),
       viewers: source.viewers,
+      recording: stream.recorder !== null,
       packets: ingest.packets,
       bytes: ingest.bytes,
       lost: ingest.lost,

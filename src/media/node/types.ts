@@ -1,4 +1,5 @@
 import type { RtpTransport } from '../ingest/types';
+import type { FinishedSegment } from '../record/types';
 
 export type { RtpTransport };
 
@@ -34,9 +35,20 @@ export interface MediaStreamInfo {
   packets: number;
   bytes: number;
   lost: number;
+  /** Recorded to disk right now. */
+  recording: boolean;
   /** Frames the demuxer threw away (broken input), and viewers dropped for being slow. */
   framesDropped: number;
   slowViewersDropped: number;
+}
+
+export interface StartRecordingRequest {
+  streamId: string;
+  channelId: string;
+  deviceId: string;
+  /** Footage root folder. */
+  root: string;
+  segmentSeconds: number;
 }
 
 /** Why the media side ended a stream on its own. */
@@ -48,6 +60,10 @@ export interface MediaNodeEvents {
   viewers: [streamId: string, count: number];
   /** The media side ended the stream (RTP stopped); the owner tears down the signaling. */
   closed: [streamId: string, reason: MediaCloseReason];
+  /** A recording segment was closed and is on disk (the owner indexes it). */
+  segment: [segment: FinishedSegment];
+  /** Recording of a stream stopped on an error (disk full, permissions). */
+  'recording-failed': [streamId: string, message: string];
   /** The node itself stopped working (the worker died): every stream on it is gone. */
   failed: [reason: string];
 }
@@ -73,6 +89,10 @@ export interface MediaNode {
   /** Resolves true at the first key frame, false after timeoutMs without one. */
   waitReady(streamId: string, timeoutMs: number): Promise<boolean>;
   closeStream(streamId: string): Promise<void>;
+  /** Records the stream to segment files until stopRecording or the stream ends. Idempotent. */
+  startRecording(request: StartRecordingRequest): Promise<void>;
+  /** Closes the current segment (it is reported) and stops. False when the stream was not recorded. */
+  stopRecording(streamId: string): Promise<boolean>;
   listStreams(): Promise<MediaStreamInfo[]>;
   on<E extends keyof MediaNodeEvents>(event: E, listener: (...args: MediaNodeEvents[E]) => void): unknown;
   close(): Promise<void>;

@@ -3,7 +3,7 @@ import { createLogger } from '../../logger';
 import { LocalMediaNode } from './local-media-node';
 import type { MediaNodeOptions } from './options';
 import { MEDIA_NODE_EVENTS, type RpcCall, type WorkerToMain } from './worker-protocol';
-import type { MediaNode, OpenStreamRequest } from './types';
+import type { MediaNode, OpenStreamRequest, StartRecordingRequest } from './types';
 
 // The media worker: a LocalMediaNode driven by messages from the main thread (WorkerMediaNode).
 
@@ -26,6 +26,10 @@ function dispatch(node: MediaNode, call: RpcCall): Promise<unknown> {
       return node.waitReady(String(a[0]), Number(a[1]));
     case 'closeStream':
       return node.closeStream(String(a[0]));
+    case 'startRecording':
+      return node.startRecording(a[0] as StartRecordingRequest);
+    case 'stopRecording':
+      return node.stopRecording(String(a[0]));
     case 'listStreams':
       return node.listStreams();
     case 'close':

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../logger';
 import type { MediaNodeOptions } from './options';
 import type { MediaNodeMethod, RpcCall, WorkerToMain } from './worker-protocol';
-import type { MediaNode, MediaNodeEndpoints, MediaNodeEvents, MediaStreamInfo, OpenStreamRequest } from './types';
+import type { MediaNode, MediaNodeEndpoints, MediaNodeEvents, MediaStreamInfo, OpenStreamRequest, StartRecordingRequest } from './types';
 
 const START_TIMEOUT_MS = 20000;
 
@@ -114,6 +114,14 @@ export class WorkerMediaNode extends EventEmitter<MediaNodeEvents> implements Me
 
   closeStream(streamId: string): Promise<void> {
     return this.call('closeStream', [streamId]) as Promise<void>;
+  }
+
+  startRecording(request: StartRecordingRequest): Promise<void> {
+    return this.call('startRecording', [request]) as Promise<void>;
+  }
+
+  stopRecording(streamId: string): Promise<boolean> {
+    return this.call('stopRecording', [streamId]) as Promise<boolean>;
   }
 
   listStreams(): Promise<MediaStreamInfo[]> {

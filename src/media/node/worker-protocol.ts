@@ -1,7 +1,16 @@
 import type { MediaNodeEvents } from './types';
 
 /** Methods of MediaNode a worker serves, by name. */
-export type MediaNodeMethod = 'openStream' | 'setStreamSsrc' | 'connectStream' | 'waitReady' | 'closeStream' | 'listStreams' | 'close';
+export type MediaNodeMethod =
+  | 'openStream'
+  | 'setStreamSsrc'
+  | 'connectStream'
+  | 'waitReady'
+  | 'closeStream'
+  | 'startRecording'
+  | 'stopRecording'
+  | 'listStreams'
+  | 'close';
 
 export interface RpcCall {
   type: 'call';
@@ -28,4 +37,4 @@ export interface RpcStartFailed {
 export type WorkerToMain = RpcReply | RpcEvent | RpcStarted | RpcStartFailed;
 
 /** Events the worker forwards ('failed' is raised by the main-thread proxy itself). */
-export const MEDIA_NODE_EVENTS: ReadonlyArray<keyof MediaNodeEvents> = ['ready', 'viewers', 'closed'];
+export const MEDIA_NODE_EVENTS: ReadonlyArray<keyof MediaNodeEvents> = ['ready', 'viewers', 'closed', 'segment', 'recording-failed'];

@@ -177,6 +177,12 @@ export class LiveStreams {
     return [...this.streams.values()].map((s) => this.viewOf(s, infos.get(s.streamId) ?? null));
   }
 
+  /** A stream of the channel is starting or live. */
+  isRunning(channelId: string): boolean {
+    const stream = this.streams.get(channelId);
+    return stream !== undefined && stream.state !== 'stopping';
+  }
+
   recentEvents(): StreamEvent[] {
     return this.events.list();
   }
