@@ -9,10 +9,14 @@ import type {
   DeviceQuery,
   DeviceUpdate,
   Page,
+  RecordingCoverage,
+  RecordingQuery,
+  RecordingSegment,
+  RecordingTotals,
 } from './types';
 
 /**
- * The index store: durable records (devices, channels, device events; later recordings, alarms...).
+ * The index store: durable records (devices, channels, device events, recording segments; later alarms...).
  * Adapters: SQLite (embedded default, better-sqlite3) and MongoDB (mongoose, selected by MONGO_URL).
  * Every adapter passes test/storage/index-store.contract.ts.
  */
@@ -46,6 +50,48 @@ export interface IndexStore {
   appendDeviceEvents(events: DeviceEvent[]): Promise<void>;
   /** Events with from <= time < to, oldest first. */
   listDeviceEvents(query: DeviceEventQuery): Promise<DeviceEvent[]>;
+
+  /*
+   * Recordings: one row per segment file. Windows are [from, to) in ms UTC; a segment overlaps
+   * one when start < to and end > from (one ending exactly at from, or starting exactly at to,
+   * does not). from === to is an empty window; from > to or a non-finite bound rejects with a
+   * RangeError, as does a bad segment (see src/storage/recordings.ts: end after start, at most
+   * 24 h long), before anything is written.
+   */
+
+  /**
+   * Adds segments; a segment whose id is known replaces the stored one (so re-indexing a folder
+   * is harmless), except that a locked segment stays locked: only setRecordingLock lifts a lock.
+   * Several copies of one id in the array: the last wins. Atomic on SQLite.
+   */
+  addRecordingSegments(segments: RecordingSegment[]): Promise<void>;
+  /**
+   * Segments of the channel overlapping [from, to), ordered by start (then id), at most `limit`.
+   * Page long windows with limit (next page from the last segment's end): a month of one channel
+   * unpaged is ~43,000 rows, ~0.5 s on SQLite; an hour is ~0.5 ms.
+   */
+  listRecordingSegments(query: RecordingQuery): Promise<RecordingSegment[]>;
+  /**
+   * The channel's footage in [from, to): merged ranges clipped to the window, joining segments
+   * whose gap is <= joinGapMs (default 2000), and the gaps, the complement within the window.
+   * `limit` is ignored: coverage always spans the whole window. See recording-coverage.ts.
+   */
+  recordingCoverage(query: RecordingQuery & { joinGapMs?: number }): Promise<RecordingCoverage>;
+  getRecordingSegment(id: string): Promise<RecordingSegment | null>;
+  /** Deletes the unlocked ones of these segments (unknown ids are ignored); returns how many went. */
+  deleteRecordingSegments(ids: string[]): Promise<number>;
+  /**
+   * What a retention sweeper deletes next: unlocked segments, the earliest end first (then id),
+   * optionally of one channel and only those that end at or before `endBefore` (lie wholly before it).
+   */
+  oldestRecordingSegments(query: { limit: number; channelId?: string; endBefore?: number }): Promise<RecordingSegment[]>;
+  /**
+   * Locks (evidence: kept from retention and deletion) or unlocks the channel's segments that
+   * overlap [from, to), whole segments; returns how many segments that is (all now in that state).
+   */
+  setRecordingLock(query: { channelId: string; from: number; to: number; locked: boolean }): Promise<number>;
+  /** Segment count and bytes, of one channel or of all. */
+  recordingTotals(channelId?: string): Promise<RecordingTotals>;
 }
 
 /** A device's current registration, shared between signaling nodes. */

@@ -127,3 +127,59 @@ export interface ChannelSyncResult {
   /** Channels that were present before and are missing from this complete catalog. */
   missing: number;
 }
+
+/**
+ * One recorded file of a channel's footage: an MPEG-TS file cut at key frames (about 60 s), under
+ * `<footageDir>/<channelId>/<YYYY-MM-DD>/`. The index store keeps one row per file.
+ */
+export interface RecordingSegment {
+  /** Chosen by the recorder; re-adding a segment with a known id replaces it. */
+  id: string;
+  channelId: string;
+  deviceId: string;
+  /** First media time in the file, ms UTC. */
+  start: number;
+  /** Exclusive end, ms UTC: the segment covers [start, end). */
+  end: number;
+  /** Relative to the footage root (never absolute, so the root can move). */
+  path: string;
+  bytes: number;
+  videoCodec: string;
+  audioCodec: string | null;
+  width: number | null;
+  height: number | null;
+  /** Locked footage (evidence) is never deleted by retention nor by deleteRecordingSegments. */
+  locked: boolean;
+  createdAt: number;
+}
+
+/** Segments of one channel overlapping [from, to), ms UTC. */
+export interface RecordingQuery {
+  channelId: string;
+  from: number;
+  to: number;
+  /** At most this many segments (the earliest); unset = all. */
+  limit?: number;
+}
+
+export interface RecordingTimeRange {
+  start: number;
+  end: number;
+}
+
+/** What footage a channel has in a window: merged ranges, the holes between them, and totals. */
+export interface RecordingCoverage {
+  /** Recorded time, merged and clipped to the window, in order. */
+  ranges: RecordingTimeRange[];
+  /** The rest of the window: its complement within [from, to), in order. */
+  gaps: RecordingTimeRange[];
+  /** Segments overlapping the window, counted whole. */
+  segments: number;
+  /** Their bytes, counted whole (not prorated to the window). */
+  bytes: number;
+}
+
+export interface RecordingTotals {
+  segments: number;
+  bytes: number;
+}

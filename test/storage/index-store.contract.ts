@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import type { IndexStore } from '../../src/storage/ports';
 import type { ChannelUpdate, DeviceEvent } from '../../src/storage/types';
+import { describeRecordingContract } from './index-store-recordings.contract';
 
 const IPC = '34020000001320000001';
 const NVR = '34020000001180000001';
@@ -418,6 +419,8 @@ export function runIndexStoreContract(name: string, makeStore: () => Promise<Ind
         assert.deepEqual(await store.listDeviceEvents({ deviceId: IPC, from: 0, to: 8000, limit: 10 }), same);
       });
     });
+
+    describeRecordingContract(open);
 
     void test('Chinese names, addresses and event details round-trip', async (t) => {
       const store = await open(t);

@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { silentLogger } from '../../src/logger';
-import { MIGRATIONS } from '../../src/storage/sqlite/migrations';
+import { migrate, MIGRATIONS } from '../../src/storage/sqlite/migrations';
+import { OVERLAP_WHERE } from '../../src/storage/sqlite/recording-index';
 import { SqliteIndexStore } from '../../src/storage/sqlite/index-store';
+import type { RecordingSegment } from '../../src/storage/types';
 import { runIndexStoreContract } from './index-store.contract';
 
 const dir = mkdtempSync(join(tmpdir(), 'gbvms-sqlite-test-'));
@@ -168,5 +170,73 @@ void describe('SQLite index store on disk', () => {
     const db = new Database(path, { readonly: true });
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
     db.close();
+  });
+});
+
+void describe('SQLite recording index', () => {
+  const segment = (channelId: string, minute: number): RecordingSegment => ({
+    id: `${channelId}-${minute}`,
+    channelId,
+    deviceId: '34020000001180000001',
+    start: minute * 60_000,
+    end: (minute + 1) * 60_000 - 40,
+    path: `${channelId}/1970-01-01/${minute}.ts`,
+    bytes: 1000,
+    videoCodec: 'h264',
+    audioCodec: null,
+    width: null,
+    height: null,
+    locked: false,
+    createdAt: 0,
+  });
+
+  void test('the overlap query is a bounded range scan of the (channelId, start) index, reading no table rows', () => {
+    const db = new Database(':memory:');
+    try {
+      migrate(db, silentLogger());
+      const plan = db
+        .prepare(`EXPLAIN QUERY PLAN SELECT count(*), sum(bytes) FROM recording_segments WHERE ${OVERLAP_WHERE}`)
+        .all({ channelId: 'c', from: 0, to: 1 }) as { detail: string }[];
+      assert.match(
+        plan.map((p) => p.detail).join(' | '),
+        /SEARCH recording_segments USING COVERING INDEX recording_segments_channel_start \(channelId=\? AND start>\? AND start<\?\)/,
+      );
+    } finally {
+      db.close();
+    }
+  });
+
+  void test('a read right after an unawaited add sees it; adds of several channels in one turn all land', async (t) => {
+    const store = new SqliteIndexStore({ path: ':memory:', logger: silentLogger() });
+    await store.init();
+    t.after(() => store.close());
+    const channels = Array.from({ length: 20 }, (_, i) => `3402000000131${String(i).padStart(7, '0')}`);
+    const adds = channels.map((c) => store.addRecordingSegments([segment(c, 0)]));
+    assert.deepEqual(await store.recordingTotals(), { segments: 20, bytes: 20_000 });
+    await Promise.all(adds);
+    const pending = store.addRecordingSegments([segment(channels[0]!, 1)]);
+    assert.equal((await store.listRecordingSegments({ channelId: channels[0]!, from: 0, to: 120_000 })).length, 2);
+    await pending;
+  });
+
+  void test('a database of the first schema version gains the recording tables and keeps its devices', async () => {
+    const path = freshPath();
+    const db = new Database(path);
+    migrate(db, silentLogger(), MIGRATIONS.filter((m) => m.version === 1));
+    db.close();
+    const before = new SqliteIndexStore({ path, logger: silentLogger() });
+    await before.init();
+    await before.upsertDevice('34020000001320000001', { name: 'gate' });
+    await before.close();
+
+    const store = new SqliteIndexStore({ path, logger: silentLogger() });
+    await store.init();
+    try {
+      assert.equal((await store.getDevice('34020000001320000001'))!.name, 'gate');
+      await store.addRecordingSegments([segment('34020000001310000001', 5)]);
+      assert.equal((await store.recordingCoverage({ channelId: '34020000001310000001', from: 0, to: 600_000 })).segments, 1);
+    } finally {
+      await store.close();
+    }
   });
 });

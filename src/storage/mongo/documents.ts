@@ -1,6 +1,6 @@
 import { CHANNEL_UPDATE_FIELDS, defaultDevice, definedDeviceFields, gbTypeCode } from '../records';
-import type { Channel, Device, DeviceEvent, DeviceEventReason, DeviceEventType } from '../types';
-import type { DeviceEventDoc } from './schemas';
+import type { Channel, Device, DeviceEvent, DeviceEventReason, DeviceEventType, RecordingSegment } from '../types';
+import type { DeviceEventDoc, RecordingSegmentDoc } from './schemas';
 
 /**
  * Documents read back from MongoDB, made into complete records: a document written by an older
@@ -58,4 +58,29 @@ export function toDeviceEvent(doc: DeviceEventDoc): DeviceEvent {
   };
   if (doc.detail !== null && doc.detail !== undefined) event.detail = doc.detail;
   return event;
+}
+
+/** A segment document as a record: _id back to id, missing nullable fields null, locked a boolean. */
+export function toRecordingSegment(doc: Partial<RecordingSegmentDoc> & { _id: string }): RecordingSegment {
+  return {
+    id: doc._id,
+    channelId: doc.channelId ?? '',
+    deviceId: doc.deviceId ?? '',
+    start: doc.start ?? 0,
+    end: doc.end ?? 0,
+    path: doc.path ?? '',
+    bytes: doc.bytes ?? 0,
+    videoCodec: doc.videoCodec ?? '',
+    audioCodec: doc.audioCodec ?? null,
+    width: doc.width ?? null,
+    height: doc.height ?? null,
+    locked: doc.locked === true,
+    createdAt: doc.createdAt ?? 0,
+  };
+}
+
+/** The stored form of a checked segment: every field but id, which becomes _id. */
+export function recordingSegmentFields(segment: RecordingSegment): Omit<RecordingSegmentDoc, '_id'> {
+  const { id: _id, ...fields } = segment;
+  return fields;
 }

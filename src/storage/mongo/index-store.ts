@@ -1,6 +1,7 @@
 import mongoose, { type AnyBulkWriteOperation, type Connection, type Model } from 'mongoose';
 import type { Logger } from '../../logger';
 import type { IndexStore } from '../ports';
+import { joinGapOf, normalizeRecordingSegments } from '../recordings';
 import { CHANNEL_UPDATE_FIELDS, dedupeChannels, defaultDevice, definedDeviceFields } from '../records';
 import type {
   Channel,
@@ -13,9 +14,23 @@ import type {
   DeviceQuery,
   DeviceUpdate,
   Page,
+  RecordingCoverage,
+  RecordingQuery,
+  RecordingSegment,
+  RecordingTotals,
 } from '../types';
 import { toChannel, toDevice, toDeviceEvent } from './documents';
-import { channelSchema, deviceEventSchema, deviceSchema, type DeviceEventDoc } from './schemas';
+import { MongoRecordingIndex, type RecordingModels } from './recording-index';
+import {
+  channelSchema,
+  deviceEventSchema,
+  deviceSchema,
+  recordingChannelSchema,
+  recordingSegmentSchema,
+  type DeviceEventDoc,
+  type RecordingChannelDoc,
+  type RecordingSegmentDoc,
+} from './schemas';
 
 export interface MongoIndexStoreOptions {
   /** mongodb://... or mongodb+srv://... (a replica set in production). */
@@ -42,8 +57,11 @@ export class MongoIndexStore implements IndexStore {
   private readonly options: MongoIndexStoreOptions;
   private readonly logger: Logger;
   private connection: Connection | null = null;
-  private models: { devices: Model<Device>; channels: Model<Channel>; events: Model<DeviceEventDoc> } | null = null;
+  private models:
+    | ({ devices: Model<Device>; channels: Model<Channel>; events: Model<DeviceEventDoc> } & RecordingModels)
+    | null = null;
   private closed = false;
+  private readonly recordings = new MongoRecordingIndex(() => this.open());
 
   constructor(options: MongoIndexStoreOptions) {
     this.options = options;
@@ -65,8 +83,10 @@ export class MongoIndexStore implements IndexStore {
         devices: connection.model<Device>('Device', deviceSchema),
         channels: connection.model<Channel>('Channel', channelSchema),
         events: connection.model<DeviceEventDoc>('DeviceEvent', deviceEventSchema),
+        segments: connection.model<RecordingSegmentDoc>('RecordingSegment', recordingSegmentSchema),
+        recordingChannels: connection.model<RecordingChannelDoc>('RecordingChannel', recordingChannelSchema),
       };
-      await Promise.all([models.devices.createIndexes(), models.channels.createIndexes(), models.events.createIndexes()]);
+      await Promise.all(Object.values(models).map((model) => model.createIndexes()));
       this.connection = connection;
       this.models = models;
       this.logger.debug({ db: connection.name }, 'index store opened');
@@ -247,6 +267,39 @@ export class MongoIndexStore implements IndexStore {
       .lean<DeviceEventDoc[]>()
       .exec();
     return docs.map(toDeviceEvent);
+  }
+
+  async addRecordingSegments(segments: RecordingSegment[]): Promise<void> {
+    const normalized = normalizeRecordingSegments(segments);
+    if (normalized.length > 0) await this.recordings.write(normalized);
+  }
+
+  async listRecordingSegments(query: RecordingQuery): Promise<RecordingSegment[]> {
+    return this.recordings.list(query);
+  }
+
+  async recordingCoverage(query: RecordingQuery & { joinGapMs?: number }): Promise<RecordingCoverage> {
+    return this.recordings.coverage(query, joinGapOf(query.joinGapMs));
+  }
+
+  async getRecordingSegment(id: string): Promise<RecordingSegment | null> {
+    return this.recordings.get(id);
+  }
+
+  async deleteRecordingSegments(ids: string[]): Promise<number> {
+    return this.recordings.delete(ids);
+  }
+
+  async oldestRecordingSegments(query: { limit: number; channelId?: string; endBefore?: number }): Promise<RecordingSegment[]> {
+    return this.recordings.oldest(query);
+  }
+
+  async setRecordingLock(query: { channelId: string; from: number; to: number; locked: boolean }): Promise<number> {
+    return this.recordings.setLock(query);
+  }
+
+  async recordingTotals(channelId?: string): Promise<RecordingTotals> {
+    return this.recordings.totals(channelId);
   }
 
   private open(): NonNullable<MongoIndexStore['models']> {

@@ -1,5 +1,5 @@
 import { Schema } from 'mongoose';
-import type { Channel, Device } from '../types';
+import type { Channel, Device, RecordingSegment } from '../types';
 
 /**
  * Collections of the MongoDB index store. Documents have the record fields as they are (plus
@@ -95,3 +95,46 @@ export const deviceEventSchema = new Schema<DeviceEventDoc>(
 );
 deviceEventSchema.index({ deviceId: 1, time: 1 });
 deviceEventSchema.index({ time: 1 });
+
+/** A recording segment, its id as _id (the primary key MongoDB indexes anyway). */
+export type RecordingSegmentDoc = Omit<RecordingSegment, 'id'> & { _id: string };
+
+export const recordingSegmentSchema = new Schema<RecordingSegmentDoc>(
+  {
+    _id: { type: String, required: true },
+    channelId: { type: String, required: true },
+    deviceId: { type: String, required: true },
+    start: { type: Number, required: true },
+    end: { type: Number, required: true },
+    path: { type: String, required: true },
+    bytes: { type: Number, required: true },
+    videoCodec: { type: String, required: true },
+    audioCodec: nullableString,
+    width: nullableNumber,
+    height: nullableNumber,
+    locked: { type: Boolean, required: true, default: false },
+    createdAt: { type: Number, required: true },
+  },
+  { ...options, collection: 'recording_segments', id: false },
+);
+// As in SQLite: the overlap query is a bounded range on start (see recording_channels), the
+// coverage query is covered by this index (start, end, bytes, no _id) and its order is the
+// listing order (start, _id), so neither fetches documents to filter nor sorts in memory.
+recordingSegmentSchema.index({ channelId: 1, start: 1, _id: 1, end: 1, bytes: 1 });
+// What retention deletes next, overall and per channel.
+recordingSegmentSchema.index({ locked: 1, end: 1, _id: 1 });
+recordingSegmentSchema.index({ channelId: 1, locked: 1, end: 1, _id: 1 });
+
+/** The longest segment ever stored per channel (_id = channelId): only grows, see the SQLite migration 2. */
+export interface RecordingChannelDoc {
+  _id: string;
+  maxDurationMs: number;
+}
+
+export const recordingChannelSchema = new Schema<RecordingChannelDoc>(
+  {
+    _id: { type: String, required: true },
+    maxDurationMs: { type: Number, required: true },
+  },
+  { ...options, collection: 'recording_channels', id: false },
+);

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from '../../logger';
 import type { IndexStore } from '../ports';
+import { joinGapOf, normalizeRecordingSegments } from '../recordings';
 import { dedupeChannels, defaultDevice, definedDeviceFields, DEVICE_UPDATE_FIELDS } from '../records';
 import type {
   Channel,
@@ -15,8 +16,13 @@ import type {
   DeviceQuery,
   DeviceUpdate,
   Page,
+  RecordingCoverage,
+  RecordingQuery,
+  RecordingSegment,
+  RecordingTotals,
 } from '../types';
 import { migrate } from './migrations';
+import { SqliteRecordingIndex } from './recording-index';
 import { WriteBatcher } from './write-batcher';
 import {
   CHANNEL_COLUMNS,
@@ -60,6 +66,10 @@ export class SqliteIndexStore implements IndexStore {
   private readonly upserts: WriteBatcher<PendingWrite, void>;
   /** Devices with an upsert in the batch: only their reads need to flush it first. */
   private readonly pendingDevices = new Set<string>();
+  private readonly recordings = new SqliteRecordingIndex(
+    () => this.open(),
+    (sql) => this.prepared(sql),
+  );
 
   constructor(options: SqliteIndexStoreOptions) {
     this.options = options;
@@ -118,6 +128,10 @@ export class SqliteIndexStore implements IndexStore {
   }
 
   private runWrite(write: PendingWrite): void {
+    if ('segments' in write) {
+      this.recordings.write(write.segments);
+      return;
+    }
     if ('events' in write) {
       const insert = this.prepared<[string, string, string, number, string | null], unknown>(
         'INSERT INTO device_events (deviceId, type, reason, time, detail) VALUES (?, ?, ?, ?, ?)',
@@ -302,6 +316,53 @@ export class SqliteIndexStore implements IndexStore {
     return rows.map(rowToDeviceEvent);
   }
 
+  /**
+   * Batched with device upserts and events: the segments that several channels' recorders close
+   * in the same turn commit together. Atomic per call (a savepoint), checked before it is queued.
+   */
+  async addRecordingSegments(segments: RecordingSegment[]): Promise<void> {
+    const normalized = normalizeRecordingSegments(segments);
+    if (normalized.length === 0) return;
+    this.open();
+    await this.upserts.submit({ segments: normalized });
+  }
+
+  async listRecordingSegments(query: RecordingQuery): Promise<RecordingSegment[]> {
+    this.upserts.flush();
+    return this.recordings.list(query);
+  }
+
+  async recordingCoverage(query: RecordingQuery & { joinGapMs?: number }): Promise<RecordingCoverage> {
+    const joinGapMs = joinGapOf(query.joinGapMs);
+    this.upserts.flush();
+    return this.recordings.coverage(query, joinGapMs);
+  }
+
+  async getRecordingSegment(id: string): Promise<RecordingSegment | null> {
+    this.upserts.flush();
+    return this.recordings.get(id);
+  }
+
+  async deleteRecordingSegments(ids: string[]): Promise<number> {
+    this.upserts.flush();
+    return this.recordings.delete(ids);
+  }
+
+  async oldestRecordingSegments(query: { limit: number; channelId?: string; endBefore?: number }): Promise<RecordingSegment[]> {
+    this.upserts.flush();
+    return this.recordings.oldest(query);
+  }
+
+  async setRecordingLock(query: { channelId: string; from: number; to: number; locked: boolean }): Promise<number> {
+    this.upserts.flush();
+    return this.recordings.setLock(query);
+  }
+
+  async recordingTotals(channelId?: string): Promise<RecordingTotals> {
+    this.upserts.flush();
+    return this.recordings.totals(channelId);
+  }
+
   private open(): Database.Database {
     if (this.db) return this.db;
     throw new Error(this.closed ? 'SqliteIndexStore is closed' : 'SqliteIndexStore: call init() first');
@@ -324,7 +385,7 @@ interface PendingUpsert {
   now: number;
 }
 
-type PendingWrite = PendingUpsert | { events: DeviceEvent[] };
+type PendingWrite = PendingUpsert | { events: DeviceEvent[] } | { segments: RecordingSegment[] };
 
 const upsertSqlByKeys = new Map<string, string>();
 

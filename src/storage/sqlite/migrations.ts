@@ -70,6 +70,49 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX device_events_time ON device_events (time);
     `,
   },
+  {
+    version: 2,
+    name: 'recording segments',
+    // "end" is quoted everywhere: it is an SQL keyword that SQLite only tolerates as a name.
+    sql: `
+      CREATE TABLE recording_segments (
+        id TEXT NOT NULL UNIQUE,
+        channelId TEXT NOT NULL,
+        deviceId TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        videoCodec TEXT NOT NULL,
+        audioCodec TEXT,
+        width INTEGER,
+        height INTEGER,
+        locked INTEGER NOT NULL,
+        createdAt INTEGER NOT NULL
+      );
+      -- The overlap query (start < to AND end > from) reads a range of this index only: its lower
+      -- bound is start >= from - the channel's longest segment (recording_channels), so it touches
+      -- the segments in the window and never the months before. It covers the coverage query
+      -- (start, end, bytes: no table reads) and gives the listing order by start (only segments
+      -- starting at the same ms are sorted, by id, which LIMIT does not wait for).
+      CREATE INDEX recording_segments_channel_start ON recording_segments (channelId, start, "end", bytes);
+      -- What retention deletes next, overall and per channel; locked (evidence) rows are not in them.
+      CREATE INDEX recording_segments_unlocked_end ON recording_segments ("end") WHERE locked = 0;
+      CREATE INDEX recording_segments_channel_unlocked_end ON recording_segments (channelId, "end") WHERE locked = 0;
+
+      -- Per channel: the longest segment ever stored, which only grows (deleting does not lower
+      -- it), so it is always a safe lower bound for the overlap query; and the segment count and
+      -- bytes, so that totals read 1 row per channel instead of scanning ~1 million (100 ms on the
+      -- event loop). The store keeps them in the transaction that changes the segments, once per
+      -- channel and write (triggers doing it per row halved the insert rate).
+      CREATE TABLE recording_channels (
+        channelId TEXT NOT NULL PRIMARY KEY,
+        maxDurationMs INTEGER NOT NULL,
+        segments INTEGER NOT NULL,
+        bytes INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** Brings the schema to the newest version; returns the version it ended at. */
