@@ -141,6 +141,35 @@ export const openApiDocument = {
           result: { type: ['string', 'null'] },
         },
       },
+      DeviceRecording: {
+        type: 'object',
+        description: 'One recording on the device\'s own disk (RecordInfo item)',
+        properties: {
+          deviceId: { type: ['string', 'null'], description: 'The channel that recorded it' },
+          name: { type: ['string', 'null'] },
+          filePath: { type: ['string', 'null'] },
+          address: { type: ['string', 'null'] },
+          start: { type: 'integer', description: 'Epoch ms' },
+          end: { type: 'integer', description: 'Epoch ms' },
+          secrecy: { type: ['integer', 'null'] },
+          type: { type: ['string', 'null'], description: 'time, alarm or manual (as the device says, lower-cased)' },
+          recorderId: { type: ['string', 'null'] },
+          fileSize: { type: ['integer', 'null'], description: 'Bytes' },
+          streamNumber: { type: ['integer', 'null'], description: '0 main stream, 1 first sub-stream, ...' },
+        },
+      },
+      DeviceRecordings: {
+        type: 'object',
+        required: ['deviceId', 'channelId', 'sumNum', 'complete', 'skipped', 'items'],
+        properties: {
+          deviceId: gbId,
+          channelId: gbId,
+          sumNum: { type: 'integer', description: 'Items the device announced (SumNum)' },
+          complete: { type: 'boolean', description: 'False when the split answer timed out part-way (items holds what arrived)' },
+          skipped: { type: 'integer', description: 'Items sent without usable start/end times (not listed)' },
+          items: { type: 'array', items: ref('DeviceRecording'), description: 'Sorted by start' },
+        },
+      },
       DeviceStatus: { type: 'object', description: 'The device\'s DeviceStatus answer (online, status, encode, record, deviceTime, alarms)' },
       LiveStream: {
         type: 'object',
@@ -267,6 +296,19 @@ export const openApiDocument = {
         summary: 'One channel',
         parameters: [p('channelId'), q('deviceId', gbId, 'The device, when channel IDs repeat across devices')],
         responses: { '200': json(ref('Channel')), ...errors },
+      },
+    },
+    '/channels/{channelId}/device-recordings': {
+      get: {
+        summary: "Ask the channel's device which recordings it holds on its own disk (RecordInfo)",
+        parameters: [
+          p('channelId'),
+          { name: 'start', in: 'query', required: true, schema: { type: 'string' }, description: 'ISO 8601 or epoch ms' },
+          { name: 'end', in: 'query', required: true, schema: { type: 'string' }, description: 'ISO 8601 or epoch ms; after start, at most 31 days later' },
+          q('type', { type: 'string', enum: ['all', 'time', 'alarm', 'manual'], default: 'all' }, 'Recordings made on schedule, on alarm, or by hand'),
+          q('deviceId', gbId, 'The device, when channel IDs repeat across devices'),
+        ],
+        responses: { '200': json(ref('DeviceRecordings')), ...deviceErrors },
       },
     },
     '/channels/{channelId}/live': {

@@ -56,6 +56,19 @@ export const eventQuery = z.object({
   limit: intFrom(1000, 1, 10000),
 });
 
+/** Longest time range one RecordInfo query may ask a device about. */
+export const MAX_DEVICE_RECORDING_RANGE_MS = 31 * 24 * 3600 * 1000;
+
+export const deviceRecordingQuery = z
+  .object({
+    start: timeParam,
+    end: timeParam,
+    type: z.enum(['all', 'time', 'alarm', 'manual']).optional(),
+    deviceId: gbIdParam.optional(),
+  })
+  .refine((q) => q.end > q.start, { message: 'end must be after start', path: ['end'] })
+  .refine((q) => q.end - q.start <= MAX_DEVICE_RECORDING_RANGE_MS, { message: 'the range must not exceed 31 days', path: ['end'] });
+
 const charset = z
   .string()
   .regex(/^(gb2312|gbk|gb18030|utf-8|utf8)$/i, 'must be GB2312, GBK, GB18030 or UTF-8')

@@ -118,6 +118,7 @@ export class SipServer {
     const queries = new DeviceQueries(messenger, pending, index, logger, {
       catalogTimeoutMs: config.catalog.timeoutMs,
       queryTimeoutMs: config.catalog.queryTimeoutMs,
+      timeZone: config.timezone,
     });
     const router = new DeviceMessageRouter(index, state, presence, pending, queries, messenger, logger);
     const scheduler = new RefreshScheduler(queries, logger, config.catalog.concurrency);

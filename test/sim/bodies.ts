@@ -143,6 +143,59 @@ export function deviceStatusBody(style: BodyStyle, sn: string, deviceId: string,
   ]);
 }
 
+/** One RecordInfo item as the device writes it (times already formatted); undefined fields are left out. */
+export interface RecordItemFields {
+  deviceId: string;
+  name: string;
+  filePath?: string | undefined;
+  address?: string | undefined;
+  startTime: string;
+  endTime: string;
+  secrecy: number;
+  type: string;
+  recorderId?: string | undefined;
+  fileSize?: number | undefined;
+}
+
+function optional(name: string, value: string | number | undefined): string[] {
+  return value === undefined ? [] : [`<${name}>${xmlText(String(value))}</${name}>`];
+}
+
+/** One part of a RecordInfo response: SumNum is the total, RecordList Num the items here; SumNum 0 has no list (Annex M). */
+export function recordInfoBody(
+  style: BodyStyle,
+  sn: string,
+  deviceId: string,
+  name: string,
+  sumNum: number,
+  items: readonly RecordItemFields[],
+): Buffer {
+  const lines = ['<Response>', '<CmdType>RecordInfo</CmdType>', `<SN>${sn}</SN>`, `<DeviceID>${deviceId}</DeviceID>`];
+  lines.push(`<Name>${xmlText(name)}</Name>`, `<SumNum>${sumNum}</SumNum>`);
+  if (sumNum > 0) {
+    lines.push(`<RecordList Num="${items.length}">`);
+    for (const item of items) {
+      lines.push(
+        '<Item>',
+        `<DeviceID>${item.deviceId}</DeviceID>`,
+        `<Name>${xmlText(item.name)}</Name>`,
+        ...optional('FilePath', item.filePath),
+        ...optional('Address', item.address),
+        `<StartTime>${item.startTime}</StartTime>`,
+        `<EndTime>${item.endTime}</EndTime>`,
+        `<Secrecy>${item.secrecy}</Secrecy>`,
+        `<Type>${xmlText(item.type)}</Type>`,
+        ...optional('RecorderID', item.recorderId),
+        ...optional('FileSize', item.fileSize),
+        '</Item>',
+      );
+    }
+    lines.push('</RecordList>');
+  }
+  lines.push('</Response>');
+  return document(style, lines);
+}
+
 export interface ManscdpCommand {
   /** Root element: Query, Control, Notify, Response. */
   root: string;

@@ -3,9 +3,10 @@
  * over real UDP or TCP sockets. It registers with digest, sends keepalives, and answers the
  * platform's queries on its own:
  *
- * - MESSAGE: 200 OK at once; then for a Query of Catalog / DeviceInfo / DeviceStatus a Response
- *   MESSAGE (Catalog split in parts, sent one after the other, each waiting for its answer,
- *   Annex M). Other CmdTypes and Control/Notify bodies: 200 and nothing more.
+ * - MESSAGE: 200 OK at once; then for a Query of Catalog / DeviceInfo / DeviceStatus / RecordInfo
+ *   a Response MESSAGE (Catalog and RecordInfo split in parts, sent one after the other, each
+ *   waiting for its answer, Annex M; RecordInfo from ./recordings). Other CmdTypes and
+ *   Control/Notify bodies: 200 and nothing more.
  * - INVITE for one of its channels (or, for an IPC, its own ID): live view as a camera does it, see
  *   ./calls (100, 200 with SDP, RTP after the ACK, BYE both ways; 404 for other IDs).
  * - OPTIONS, INFO, NOTIFY: 200. BYE outside a dialog: 481. SUBSCRIBE and anything else: 501.
@@ -19,6 +20,7 @@ import { SimEndpoint, type InboundRequest } from './endpoint';
 import { loadSimClip, type SimClip } from './media-clip';
 import { channelIdFor, isGbId } from './ids';
 import { defaultChannelName, defaultDeviceName } from './names';
+import { answerRecordInfo, defaultRecordings, type RecordAnswerContext, type SimRecording } from './recordings';
 import { newBranch, newCallId, newNumericToken, topBranch, writeRequest, writeResponse, type Eol, type SipMessage } from './sip';
 import { resolveTimers, type TransactionResult } from './transactions';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types';
@@ -83,6 +85,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
   private readonly serverTransactions = new Map<string, { bytes: Buffer; at: number }>();
   private stopped = false;
   private readonly calls: SimCalls;
+  private readonly createdAt = Date.now();
 
   constructor(options: SimDeviceOptions, shared?: SharedEndpoint) {
     super();
@@ -402,12 +405,36 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     } else if (command.cmdType === 'DeviceStatus') {
       const body = deviceStatusBody(this.style, command.sn, command.deviceId || this.deviceId, new Date());
       statuses.push((await this.sendMessage(body)).status);
+    } else if (command.cmdType === 'RecordInfo') {
+      if (this.quirks.ignoreRecordInfo) return;
+      statuses.push(...((await answerRecordInfo(this.recordAnswerContext(), message.body))?.statuses ?? []));
     } else {
       return;
     }
     const record: AnswerRecord = { cmdType: command.cmdType, sn: command.sn, statuses };
     this.answers.push(record);
     this.emit('answer', record);
+  }
+
+  /** The files this device holds for a channel: the `recordings` option, else defaultRecordings. */
+  recordingsOf(channelId: string): SimRecording[] {
+    const option = this.options.recordings;
+    if (typeof option === 'function') return option(channelId);
+    return option ? [...option] : defaultRecordings(this.createdAt);
+  }
+
+  private recordAnswerContext(): RecordAnswerContext {
+    return {
+      style: this.style,
+      quirks: this.quirks,
+      deviceId: this.deviceId,
+      singleCamera: this.options.kind === 'ipc',
+      channelIds: this.channelIds,
+      channelNames: this.channelNames,
+      recordingsOf: (channelId: string) => this.recordingsOf(channelId),
+      send: async (body: Buffer) => (await this.sendMessage(body)).status,
+      stopped: () => this.stopped,
+    };
   }
 
   /** Business groups (215) and virtual organisations (216) of the `organisation` option, in catalog order. */

@@ -7,6 +7,8 @@
  * platform's SIP parser (src/sip/message) through ./sip.
  */
 
+import type { SimRecording } from './recordings';
+
 export type SimTransportKind = 'udp' | 'tcp';
 export type SimDeviceKind = 'ipc' | 'nvr' | 'door';
 export type SimCharset = 'GB2312' | 'GBK' | 'UTF-8';
@@ -61,6 +63,20 @@ export interface SimQuirks {
   stopMediaAfterMs?: number;
   /** Waits this long between the 100 Trying and the 200 OK. */
   answerDelayMs?: number;
+
+  // Recordings on the device's disk (RecordInfo). Without these: at most 10 items per MESSAGE,
+  // oldest first, times with a `T`.
+
+  /** RecordInfo answers carry at most this many items per MESSAGE (SumNum is the total). Default 10. */
+  recordInfoItemsPerMessage?: number;
+  /** StartTime/EndTime with a space instead of the `T` ("2024-05-04 14:43:16"). */
+  recordTimeWithSpace?: boolean;
+  /** The answer's items out of order: newest first, dealt round-robin over the parts. */
+  recordItemsOutOfOrder?: boolean;
+  /** Sends only this many parts of a RecordInfo answer, then nothing more (a device that hangs mid-answer). */
+  recordInfoStopAfterParts?: number;
+  /** Answers 200 to a RecordInfo query and never sends the Response. */
+  ignoreRecordInfo?: boolean;
 }
 
 /** The clip a device streams (made once per process and per settings by FFmpeg, then looped). */
@@ -187,6 +203,11 @@ export interface SimDeviceOptions {
   recordReceived?: boolean;
   /** User-Agent header value. */
   userAgent?: string;
+  /**
+   * Files on the device's disk, per channel (a list applies to every channel). Default: one
+   * 10-minute file per hour over the 24 hours before the device was created (see defaultRecordings).
+   */
+  recordings?: SimRecording[] | ((channelId: string) => SimRecording[]);
   /** What the device streams when INVITEd (defaults: H.264 1280x720, 2 Mbit/s, 25 fps, GOP 50, 4 s clip). */
   media?: SimMediaOptions;
 }

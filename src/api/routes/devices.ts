@@ -1,7 +1,16 @@
 import { Router } from '@koa/router';
 import type { DeviceService } from '../../sip/device/device-service';
 import { readJson } from '../body';
-import { channelListQuery, defined, deviceCreateBody, deviceListQuery, devicePatchBody, eventQuery, gbIdParam } from '../params';
+import {
+  channelListQuery,
+  defined,
+  deviceCreateBody,
+  deviceListQuery,
+  devicePatchBody,
+  deviceRecordingQuery,
+  eventQuery,
+  gbIdParam,
+} from '../params';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -77,6 +86,13 @@ export function deviceRoutes(devices: DeviceService): Router {
     const id = gbIdParam.parse(ctx.params.channelId);
     const deviceId = typeof ctx.query.deviceId === 'string' ? gbIdParam.parse(ctx.query.deviceId) : undefined;
     ctx.body = await devices.channel(id, deviceId);
+  });
+
+  // Recordings on the device's own disk (RecordInfo), as opposed to footage the platform recorded.
+  router.get('/channels/:channelId/device-recordings', async (ctx) => {
+    const id = gbIdParam.parse(ctx.params.channelId);
+    const q = deviceRecordingQuery.parse(ctx.query);
+    ctx.body = await devices.deviceRecordings(id, defined({ start: q.start, end: q.end, type: q.type }), q.deviceId);
   });
 
   return router;

@@ -11,8 +11,10 @@ import {
   type CatalogItem,
   type ManscdpDocument,
 } from '../manscdp';
+import { formatGbTime } from './gb-time';
 import type { DeviceMessenger } from './messenger';
 import type { PendingQueries } from './pending-queries';
+import { RecordInfoCollector, type RecordInfoQuery, type RecordInfoResult } from './record-info-collector';
 
 export interface CatalogResult extends ChannelSyncResult {
   /** Every item of SumNum arrived; false when the answer timed out part-way (nothing was marked missing). */
@@ -24,9 +26,18 @@ export interface CatalogResult extends ChannelSyncResult {
 export type DeviceInfo = NonNullable<ReturnType<typeof readDeviceInfoResponse>>;
 export type DeviceStatus = NonNullable<ReturnType<typeof readDeviceStatusResponse>>;
 
+export interface DeviceQueryOptions {
+  /** Time to collect every MESSAGE of a split answer (Catalog, RecordInfo). */
+  catalogTimeoutMs: number;
+  /** Time for a single-MESSAGE answer (DeviceInfo, DeviceStatus). */
+  queryTimeoutMs: number;
+  /** Zone of the local times GB/T 28181 XML carries. Default Asia/Shanghai. */
+  timeZone?: string;
+}
+
 /**
- * The platform's queries to a device: Catalog (multi-MESSAGE answers reassembled by SumNum with a
- * timeout), DeviceInfo and DeviceStatus. Answers are delivered by the MESSAGE router.
+ * The platform's queries to a device: Catalog and RecordInfo (multi-MESSAGE answers reassembled
+ * by SumNum with a timeout), DeviceInfo and DeviceStatus. Answers are delivered by the MESSAGE router.
  */
 export class DeviceQueries {
   constructor(
@@ -34,7 +45,7 @@ export class DeviceQueries {
     private readonly pending: PendingQueries,
     private readonly index: IndexStore,
     private readonly logger: Logger,
-    private readonly options: { catalogTimeoutMs: number; queryTimeoutMs: number },
+    private readonly options: DeviceQueryOptions,
   ) {}
 
   async catalog(deviceId: string): Promise<CatalogResult> {
@@ -67,6 +78,38 @@ export class DeviceQueries {
     const answer = readCatalogResponse(doc);
     if (!answer || answer.items.length === 0) return;
     await this.index.syncChannels(deviceId, answer.items.map(toChannelUpdate), { complete: false });
+  }
+
+  /**
+   * Asks a device which recordings it holds for `channelId` in [start, end] (RecordInfo). Waits
+   * for SumNum items or the timeout: a partial answer comes back with `complete: false`, no
+   * answer at all is a device_timeout.
+   */
+  async recordInfo(deviceId: string, channelId: string, query: RecordInfoQuery): Promise<RecordInfoResult> {
+    const timeZone = this.options.timeZone ?? 'Asia/Shanghai';
+    const sn = this.pending.nextSn();
+    const collector = new RecordInfoCollector(timeZone);
+    const wait = this.pending.wait(deviceId, 'RecordInfo', sn, this.options.catalogTimeoutMs, (doc) => collector.add(doc));
+    const fields: Array<[string, string]> = [
+      ['StartTime', formatGbTime(query.start, timeZone)],
+      ['EndTime', formatGbTime(query.end, timeZone)],
+      ['Secrecy', '0'],
+      ['Type', query.type ?? 'all'],
+    ];
+    try {
+      await this.messenger.sendManscdp(deviceId, buildQuery('RecordInfo', sn, channelId, fields));
+    } catch (err) {
+      wait.cancel();
+      throw err;
+    }
+    const complete = await wait.done;
+    if (!collector.answered) throw new AppError('device_timeout', `device ${deviceId} did not answer the RecordInfo query for ${channelId}`);
+    const result = collector.result(deviceId, channelId, complete);
+    this.logger.info(
+      { deviceId, channelId, sumNum: result.sumNum, received: collector.received, skipped: result.skipped, complete },
+      complete ? 'device recordings listed' : 'device recordings answer incomplete',
+    );
+    return result;
   }
 
   private async single(deviceId: string, cmdType: 'DeviceInfo' | 'DeviceStatus'): Promise<ManscdpDocument> {

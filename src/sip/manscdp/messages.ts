@@ -11,6 +11,7 @@ export {
 export { readKeepalive, type KeepaliveInfo } from './keepalive';
 export { readCatalogResponse, toChannelUpdate, type CatalogItem, type CatalogMessage } from './catalog';
 export { readDeviceInfoResponse, type DeviceInfoResponse } from './device-info';
+export { readRecordInfoResponse, readGbDateTime, type RecordInfoItem, type RecordInfoMessage } from './record-info';
 export { readDeviceStatusResponse, type DeviceStatusResponse, type AlarmInputStatus } from './device-status';
 export { buildManscdp, buildQuery, type ManscdpField, type ManscdpBuildOptions, type QueryCmdType } from './build';
 export { gbVersionFromHeader, guessGbVersion } from './version';
