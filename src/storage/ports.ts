@@ -10,6 +10,7 @@ import type {
   DeviceUpdate,
   Page,
   RecordingCoverage,
+  RecordingPlan,
   RecordingQuery,
   RecordingSegment,
   RecordingTotals,
@@ -92,6 +93,13 @@ export interface IndexStore {
   setRecordingLock(query: { channelId: string; from: number; to: number; locked: boolean }): Promise<number>;
   /** Segment count and bytes, of one channel or of all. */
   recordingTotals(channelId?: string): Promise<RecordingTotals>;
+
+  /** Creates or replaces a channel's recording plan. */
+  putRecordingPlan(plan: RecordingPlan): Promise<void>;
+  getRecordingPlan(channelId: string): Promise<RecordingPlan | null>;
+  /** Every plan, by channel ID. */
+  listRecordingPlans(): Promise<RecordingPlan[]>;
+  deleteRecordingPlan(channelId: string): Promise<boolean>;
 }
 
 /** A device's current registration, shared between signaling nodes. */

@@ -183,3 +183,26 @@ export interface RecordingTotals {
   segments: number;
   bytes: number;
 }
+
+/** A weekly window of a recording schedule, in the district's local time (config `timezone`). */
+export interface RecordingWindow {
+  /** 0 Sunday .. 6 Saturday. */
+  day: number;
+  /** 'HH:MM'; end may be '24:00'. A window that crosses midnight is two windows. */
+  start: string;
+  end: string;
+}
+
+/** What a channel's recording plan says: always, or in weekly windows; and how long footage stays. */
+export interface RecordingPlanInput {
+  enabled: boolean;
+  mode: 'continuous' | 'schedule';
+  windows: RecordingWindow[];
+  /** Days the channel's footage is kept; null = the global default. */
+  retentionDays: number | null;
+}
+
+export interface RecordingPlan extends RecordingPlanInput {
+  channelId: string;
+  updatedAt: number;
+}

@@ -294,3 +294,40 @@ export function describeRecordingContract(open: (t: TestContext) => Promise<Inde
     });
   });
 }
+
+/** The recording-plan part of the contract. */
+export function describeRecordingPlanContract(open: (t: TestContext) => Promise<IndexStore>): void {
+  void describe('recording plans', () => {
+    void test('a plan is stored, read back whole, replaced, listed by channel and deleted', async (t) => {
+      const store = await open(t);
+      assert.equal(await store.getRecordingPlan(CAMERA), null);
+      const plan = {
+        channelId: CAMERA,
+        enabled: true,
+        mode: 'schedule' as const,
+        windows: [
+          { day: 1, start: '08:00', end: '18:00' },
+          { day: 6, start: '00:00', end: '24:00' },
+        ],
+        retentionDays: 90,
+        updatedAt: T0,
+      };
+      await store.putRecordingPlan(plan);
+      await store.putRecordingPlan({ channelId: OTHER_CAMERA, enabled: false, mode: 'continuous', windows: [], retentionDays: null, updatedAt: T0 });
+      assert.deepEqual(await store.getRecordingPlan(CAMERA), plan);
+      const replaced = { ...plan, mode: 'continuous' as const, windows: [], retentionDays: null, updatedAt: T0 + 1 };
+      await store.putRecordingPlan(replaced);
+      assert.deepEqual(await store.getRecordingPlan(CAMERA), replaced);
+      assert.deepEqual(
+        (await store.listRecordingPlans()).map((p) => [p.channelId, p.enabled]),
+        [
+          [CAMERA, true],
+          [OTHER_CAMERA, false],
+        ],
+      );
+      assert.equal(await store.deleteRecordingPlan(CAMERA), true);
+      assert.equal(await store.deleteRecordingPlan(CAMERA), false);
+      assert.equal(await store.getRecordingPlan(CAMERA), null);
+    });
+  });
+}

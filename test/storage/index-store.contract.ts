@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import type { IndexStore } from '../../src/storage/ports';
 import type { ChannelUpdate, DeviceEvent } from '../../src/storage/types';
-import { describeRecordingContract } from './index-store-recordings.contract';
+import { describeRecordingContract, describeRecordingPlanContract } from './index-store-recordings.contract';
 
 const IPC = '34020000001320000001';
 const NVR = '34020000001180000001';
@@ -421,6 +421,7 @@ export function runIndexStoreContract(name: string, makeStore: () => Promise<Ind
     });
 
     describeRecordingContract(open);
+    describeRecordingPlanContract(open);
 
     void test('Chinese names, addresses and event details round-trip', async (t) => {
       const store = await open(t);

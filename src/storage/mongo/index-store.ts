@@ -15,6 +15,7 @@ import type {
   DeviceUpdate,
   Page,
   RecordingCoverage,
+  RecordingPlan,
   RecordingQuery,
   RecordingSegment,
   RecordingTotals,
@@ -26,6 +27,7 @@ import {
   deviceEventSchema,
   deviceSchema,
   recordingChannelSchema,
+  recordingPlanSchema,
   recordingSegmentSchema,
   type DeviceEventDoc,
   type RecordingChannelDoc,
@@ -58,7 +60,7 @@ export class MongoIndexStore implements IndexStore {
   private readonly logger: Logger;
   private connection: Connection | null = null;
   private models:
-    | ({ devices: Model<Device>; channels: Model<Channel>; events: Model<DeviceEventDoc> } & RecordingModels)
+    | ({ devices: Model<Device>; channels: Model<Channel>; events: Model<DeviceEventDoc>; plans: Model<RecordingPlan> } & RecordingModels)
     | null = null;
   private closed = false;
   private readonly recordings = new MongoRecordingIndex(() => this.open());
@@ -85,6 +87,7 @@ export class MongoIndexStore implements IndexStore {
         events: connection.model<DeviceEventDoc>('DeviceEvent', deviceEventSchema),
         segments: connection.model<RecordingSegmentDoc>('RecordingSegment', recordingSegmentSchema),
         recordingChannels: connection.model<RecordingChannelDoc>('RecordingChannel', recordingChannelSchema),
+        plans: connection.model<RecordingPlan>('RecordingPlan', recordingPlanSchema),
       };
       await Promise.all(Object.values(models).map((model) => model.createIndexes()));
       this.connection = connection;
@@ -282,6 +285,24 @@ export class MongoIndexStore implements IndexStore {
     return this.recordings.coverage(query, joinGapOf(query.joinGapMs));
   }
 
+  async putRecordingPlan(plan: RecordingPlan): Promise<void> {
+    await this.open().plans.replaceOne({ channelId: plan.channelId }, plan, { upsert: true }).exec();
+  }
+
+  async getRecordingPlan(channelId: string): Promise<RecordingPlan | null> {
+    const doc = await this.open().plans.findOne({ channelId }, NO_ID).lean<RecordingPlan>().exec();
+    return doc ? toPlan(doc) : null;
+  }
+
+  async listRecordingPlans(): Promise<RecordingPlan[]> {
+    const docs = await this.open().plans.find({}, NO_ID).sort({ channelId: 1 }).lean<RecordingPlan[]>().exec();
+    return docs.map(toPlan);
+  }
+
+  async deleteRecordingPlan(channelId: string): Promise<boolean> {
+    return (await this.open().plans.deleteOne({ channelId }).exec()).deletedCount > 0;
+  }
+
   async getRecordingSegment(id: string): Promise<RecordingSegment | null> {
     return this.recordings.get(id);
   }
@@ -328,4 +349,16 @@ function pageLimit(limit: number): number {
 
 function pageOffset(offset: number): number {
   return Number.isFinite(offset) && offset > 0 ? Math.floor(offset) : 0;
+}
+
+/** The stored plan with exactly the record's fields (windows without subdocument ids). */
+function toPlan(doc: RecordingPlan): RecordingPlan {
+  return {
+    channelId: doc.channelId,
+    enabled: doc.enabled,
+    mode: doc.mode,
+    windows: doc.windows.map((w) => ({ day: w.day, start: w.start, end: w.end })),
+    retentionDays: doc.retentionDays ?? null,
+    updatedAt: doc.updatedAt,
+  };
 }

@@ -1,5 +1,5 @@
 import { Schema } from 'mongoose';
-import type { Channel, Device, RecordingSegment } from '../types';
+import type { Channel, Device, RecordingPlan, RecordingSegment } from '../types';
 
 /**
  * Collections of the MongoDB index store. Documents have the record fields as they are (plus
@@ -138,3 +138,16 @@ export const recordingChannelSchema = new Schema<RecordingChannelDoc>(
   },
   { ...options, collection: 'recording_channels', id: false },
 );
+
+export const recordingPlanSchema = new Schema<RecordingPlan>(
+  {
+    channelId: { type: String, required: true },
+    enabled: { type: Boolean, required: true },
+    mode: { type: String, required: true, enum: ['continuous', 'schedule'] },
+    windows: { type: [{ _id: false, day: Number, start: String, end: String }], default: [] },
+    retentionDays: nullableNumber,
+    updatedAt: { type: Number, required: true },
+  },
+  { ...options, collection: 'recording_plans' },
+);
+recordingPlanSchema.index({ channelId: 1 }, { unique: true });

@@ -17,6 +17,7 @@ import type {
   DeviceUpdate,
   Page,
   RecordingCoverage,
+  RecordingPlan,
   RecordingQuery,
   RecordingSegment,
   RecordingTotals,
@@ -338,6 +339,27 @@ export class SqliteIndexStore implements IndexStore {
     return this.recordings.coverage(query, joinGapMs);
   }
 
+  async putRecordingPlan(plan: RecordingPlan): Promise<void> {
+    this.prepared<[string, number, string, string, number | null, number], unknown>(
+      `INSERT INTO recording_plans (channelId, enabled, mode, windows, retentionDays, updatedAt) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(channelId) DO UPDATE SET enabled = excluded.enabled, mode = excluded.mode, windows = excluded.windows,
+         retentionDays = excluded.retentionDays, updatedAt = excluded.updatedAt`,
+    ).run(plan.channelId, plan.enabled ? 1 : 0, plan.mode, JSON.stringify(plan.windows), plan.retentionDays, plan.updatedAt);
+  }
+
+  async getRecordingPlan(channelId: string): Promise<RecordingPlan | null> {
+    const row = this.prepared<[string], PlanRow>('SELECT * FROM recording_plans WHERE channelId = ?').get(channelId);
+    return row ? rowToPlan(row) : null;
+  }
+
+  async listRecordingPlans(): Promise<RecordingPlan[]> {
+    return this.prepared<[], PlanRow>('SELECT * FROM recording_plans ORDER BY channelId').all().map(rowToPlan);
+  }
+
+  async deleteRecordingPlan(channelId: string): Promise<boolean> {
+    return this.prepared<[string], unknown>('DELETE FROM recording_plans WHERE channelId = ?').run(channelId).changes > 0;
+  }
+
   async getRecordingSegment(id: string): Promise<RecordingSegment | null> {
     this.upserts.flush();
     return this.recordings.get(id);
@@ -408,4 +430,24 @@ function pageLimit(limit: number): number {
 
 function pageOffset(offset: number): number {
   return Number.isFinite(offset) && offset > 0 ? Math.floor(offset) : 0;
+}
+
+interface PlanRow {
+  channelId: string;
+  enabled: number;
+  mode: string;
+  windows: string;
+  retentionDays: number | null;
+  updatedAt: number;
+}
+
+function rowToPlan(row: PlanRow): RecordingPlan {
+  return {
+    channelId: row.channelId,
+    enabled: row.enabled === 1,
+    mode: row.mode === 'schedule' ? 'schedule' : 'continuous',
+    windows: JSON.parse(row.windows) as RecordingPlan['windows'],
+    retentionDays: row.retentionDays,
+    updatedAt: row.updatedAt,
+  };
 }

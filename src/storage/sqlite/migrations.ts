@@ -113,6 +113,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'recording plans',
+    sql: `
+      -- One plan per channel; windows as JSON (a handful of rows, read whole).
+      CREATE TABLE recording_plans (
+        channelId TEXT NOT NULL PRIMARY KEY,
+        enabled INTEGER NOT NULL,
+        mode TEXT NOT NULL,
+        windows TEXT NOT NULL,
+        retentionDays INTEGER,
+        updatedAt INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** Brings the schema to the newest version; returns the version it ended at. */
