@@ -58,6 +58,13 @@ export const envBindings: ReadonlyArray<{ env: string; path: string; kind: EnvKi
   { env: 'GBVMS_LIVE_URL_TOKEN_TTL', path: 'live.urlTokenTtlSec', kind: 'int' },
   { env: 'GBVMS_LIVE_URL_SECRET', path: 'live.urlSecret', kind: 'string' },
   { env: 'GBVMS_LIVE_REQUIRE_TOKEN', path: 'live.requireToken', kind: 'bool' },
+  { env: 'GBVMS_FOOTAGE_DIR', path: 'record.footageDir', kind: 'string' },
+  { env: 'GBVMS_RECORD_SEGMENT_SEC', path: 'record.segmentSeconds', kind: 'int' },
+  { env: 'GBVMS_RECORD_RETENTION_DAYS', path: 'record.retentionDays', kind: 'int' },
+  { env: 'GBVMS_RECORD_MAX_BYTES', path: 'record.maxBytes', kind: 'int' },
+  { env: 'GBVMS_RECORD_MIN_FREE_BYTES', path: 'record.minFreeBytes', kind: 'int' },
+  { env: 'GBVMS_RECORD_SWEEP_SEC', path: 'record.sweepIntervalSec', kind: 'int' },
+  { env: 'GBVMS_RECORD_PLAN_CHECK_SEC', path: 'record.planCheckSec', kind: 'int' },
   { env: 'MONGO_URL', path: 'mongoUrl', kind: 'string' },
   { env: 'REDIS_URL', path: 'redisUrl', kind: 'string' },
 ];

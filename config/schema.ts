@@ -146,6 +146,25 @@ export const configSchema = z.object({
     })
     .prefault({}),
 
+  record: z
+    .object({
+      /** Footage root; default <dataDir>/footage. Layout: <channelId>/<YYYY-MM-DD UTC>/<channelId>_<startMs>.ts */
+      footageDir: z.string().min(1).optional(),
+      /** A segment is cut at the first key frame after this many seconds. */
+      segmentSeconds: z.number().int().min(5).max(3600).default(60),
+      /** Days footage is kept when the channel's plan sets none. */
+      retentionDays: z.number().int().min(1).default(30),
+      /** Footage above this many bytes is deleted oldest first (0: no quota). */
+      maxBytes: z.number().int().min(0).default(0),
+      /** Oldest footage is deleted while the footage disk has less free space than this (0: no check). */
+      minFreeBytes: z.number().int().min(0).default(2 * 1024 * 1024 * 1024),
+      /** How often retention runs. */
+      sweepIntervalSec: z.number().int().min(1).default(60),
+      /** How often recording plans are compared with what runs (start, stop, invite again). */
+      planCheckSec: z.number().int().min(1).default(10),
+    })
+    .prefault({}),
+
   /** MongoDB connection string: selects the MongoDB index store instead of SQLite. */
   mongoUrl: z.string().url().optional(),
   /** Redis connection string: selects the Redis state store instead of in-process state. */

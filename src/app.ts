@@ -18,6 +18,9 @@ import { createUrlTokenSigner } from './media/access/url-token';
 import { playbackUrls } from './media/access/playback-urls';
 import { LiveStreams } from './sip/play/live-streams';
 import { advertisedAddress } from './sip/advertised-address';
+import { RecordingService } from './recording/recording-service';
+import { RetentionSweeper } from './recording/retention';
+import { reindexFootage } from './recording/reindex-footage';
 import { createIndexStore, createStateStore } from './storage/factory';
 import type { IndexStore, StateStore } from './storage/ports';
 
@@ -35,6 +38,8 @@ export class App {
     readonly sip: SipServer,
     readonly media: MediaNode,
     readonly live: LiveStreams,
+    readonly recordings: RecordingService,
+    readonly retention: RetentionSweeper,
     readonly http: Server,
     readonly apiToken: string,
     readonly metrics: Metrics,
@@ -94,8 +99,25 @@ export class App {
       { onStart: (outcome) => metrics.liveStarts.inc({ outcome }), onEnd: (reason) => metrics.liveEnds.inc({ reason }) },
     );
     const signer = config.live.requireToken ? createUrlTokenSigner(urlSecret) : null;
+    const footageRoot = config.record.footageDir ?? join(config.dataDir, 'footage');
+    mkdirSync(footageRoot, { recursive: true });
+    await reindexFootage(footageRoot, index, logger.child({ module: 'record' }));
+    const recordings = new RecordingService(index, live, media, logger.child({ module: 'record' }), {
+      footageRoot,
+      segmentSeconds: config.record.segmentSeconds,
+      timeZone: config.timezone,
+      tickMs: config.record.planCheckSec * 1000,
+    });
+    const retention = new RetentionSweeper(index, logger.child({ module: 'retention' }), {
+      footageRoot,
+      defaultRetentionDays: config.record.retentionDays,
+      maxBytes: config.record.maxBytes,
+      minFreeBytes: config.record.minFreeBytes,
+      intervalMs: config.record.sweepIntervalSec * 1000,
+    });
     const { app, api } = createApiApp({
       devices: sip.devices,
+      recordings: { service: recordings, index, retention },
       streams: {
         live,
         urls: (streamId, requestHost) =>
@@ -134,6 +156,7 @@ export class App {
     try {
       http = await listenHttp(app, config.http.host, config.http.port);
     } catch (err) {
+      await recordings.close();
       await live.close();
       await sip.close();
       await media.close();
@@ -141,9 +164,11 @@ export class App {
       await index.close();
       throw err;
     }
+    await recordings.start();
+    retention.start();
     const address = http.address();
     logger.info({ host: config.http.host, port: typeof address === 'object' && address ? address.port : config.http.port }, 'HTTP API listening');
-    return new App(config, logger, index, state, sip, media, live, http, apiToken, metrics, api);
+    return new App(config, logger, index, state, sip, media, live, recordings, retention, http, apiToken, metrics, api);
   }
 
   get httpPort(): number {
@@ -164,6 +189,8 @@ export class App {
       this.http.close(() => resolve());
       this.http.closeAllConnections();
     });
+    await this.retention.stop();
+    await this.recordings.close();
     await this.live.close();
     await this.sip.close();
     await this.media.close();

@@ -9,10 +9,12 @@ import { errorMiddleware } from './errors';
 import { openApiDocument } from './openapi';
 import { deviceRoutes } from './routes/devices';
 import { streamRoutes, type StreamRouteDeps } from './routes/streams';
+import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings';
 
 export interface ApiDeps {
   devices: DeviceService;
   streams: StreamRouteDeps;
+  recordings: RecordingRouteDeps;
   metrics: Metrics;
   logger: Logger;
   apiToken: string;
@@ -51,6 +53,7 @@ export function createApiApp(deps: ApiDeps): { app: Koa; api: Router } {
   const routes = new Router();
   routes.use(deviceRoutes(deps.devices).routes());
   routes.use(streamRoutes(deps.streams).routes());
+  routes.use(recordingRoutes(deps.recordings).routes());
   api.use(routes.routes(), routes.allowedMethods());
 
   app.use(root.routes()).use(root.allowedMethods());

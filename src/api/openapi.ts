@@ -171,6 +171,35 @@ export const openApiDocument = {
         },
       },
       DeviceStatus: { type: 'object', description: 'The device\'s DeviceStatus answer (online, status, encode, record, deviceTime, alarms)' },
+      RecordingPlan: {
+        type: 'object',
+        properties: {
+          channelId: gbId,
+          enabled: { type: 'boolean' },
+          mode: { type: 'string', enum: ['continuous', 'schedule'] },
+          windows: {
+            type: 'array',
+            description: 'Weekly windows in the platform time zone; a window across midnight is two windows',
+            items: { type: 'object', properties: { day: { type: 'integer', minimum: 0, maximum: 6, description: '0 Sunday' }, start: { type: 'string', example: '08:00' }, end: { type: 'string', example: '24:00' } } },
+          },
+          retentionDays: { type: ['integer', 'null'], description: 'Days kept; null = record.retentionDays' },
+          updatedAt: { type: 'integer' },
+          recording: { type: 'boolean', description: 'Being recorded right now' },
+        },
+      },
+      RecordingCoverage: {
+        type: 'object',
+        properties: {
+          channelId: gbId,
+          start: { type: 'integer' },
+          end: { type: 'integer' },
+          ranges: { type: 'array', items: { type: 'object', properties: { start: { type: 'integer' }, end: { type: 'integer' } } } },
+          gaps: { type: 'array', items: { type: 'object', properties: { start: { type: 'integer' }, end: { type: 'integer' } } } },
+          segments: { type: 'integer' },
+          bytes: { type: 'integer' },
+          segmentList: { type: 'array', description: 'With segments=true', items: { type: 'object' } },
+        },
+      },
       LiveStream: {
         type: 'object',
         description: 'A running live stream (one per channel, shared by all its viewers)',
@@ -339,6 +368,49 @@ export const openApiDocument = {
         responses: { '200': json(ref('LiveStream')), ...errors },
       },
       delete: { summary: 'Stop the stream now', parameters: [p('streamId')], responses: { '204': { description: 'Stopped' }, ...errors } },
+    },
+    '/recording-plans': {
+      get: { summary: 'Every recording plan, and the channels being recorded now', responses: { '200': json({ type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: ref('RecordingPlan') }, recording: { type: 'array', items: { type: 'object' } } } }), ...errors } },
+    },
+    '/channels/{channelId}/recording-plan': {
+      get: { summary: "The channel's recording plan", parameters: [p('channelId')], responses: { '200': json(ref('RecordingPlan')), ...errors } },
+      put: {
+        summary: 'Create or replace the plan (continuous, or weekly windows) and apply it now',
+        parameters: [p('channelId')],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['mode'], properties: { enabled: { type: 'boolean', default: true }, mode: { type: 'string', enum: ['continuous', 'schedule'] }, windows: { type: 'array', items: { type: 'object' } }, retentionDays: { type: ['integer', 'null'] } } } } } },
+        responses: { '200': json(ref('RecordingPlan')), ...errors },
+      },
+      delete: { summary: 'Delete the plan (recording stops)', parameters: [p('channelId')], responses: { '204': { description: 'Deleted' }, ...errors } },
+    },
+    '/channels/{channelId}/recording/start': {
+      post: { summary: 'Record now: a continuous plan, keeping the retention', parameters: [p('channelId')], responses: { '200': json(ref('RecordingPlan')), ...errors } },
+    },
+    '/channels/{channelId}/recording/stop': {
+      post: { summary: 'Stop recording: the plan is kept, disabled', parameters: [p('channelId')], responses: { '200': json(ref('RecordingPlan')), ...errors } },
+    },
+    '/channels/{channelId}/recordings': {
+      get: {
+        summary: 'Recorded ranges and gaps of the platform recordings in [start, end)',
+        parameters: [
+          p('channelId'),
+          { name: 'start', in: 'query', required: true, schema: { type: 'string' }, description: 'ISO 8601 or epoch ms' },
+          { name: 'end', in: 'query', required: true, schema: { type: 'string' }, description: 'ISO 8601 or epoch ms; at most 366 days after start' },
+          q('segments', { type: 'boolean' }, 'Also list the segments'),
+          q('limit', { type: 'integer', minimum: 1, maximum: 2000 }, 'Segments listed at most'),
+        ],
+        responses: { '200': json(ref('RecordingCoverage')), ...errors },
+      },
+    },
+    '/channels/{channelId}/recordings/lock': {
+      post: {
+        summary: 'Lock (keep past retention, for a case) or unlock the segments overlapping a range',
+        parameters: [p('channelId')],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['start', 'end', 'locked'], properties: { start: {}, end: {}, locked: { type: 'boolean' } } } } } },
+        responses: { '200': json({ type: 'object', properties: { segments: { type: 'integer' } } }), ...errors },
+      },
+    },
+    '/recordings/totals': {
+      get: { summary: 'Segments and bytes of all platform recordings', responses: { '200': json({ type: 'object', properties: { segments: { type: 'integer' }, bytes: { type: 'integer' } } }), ...errors } },
     },
     '/openapi.json': {
       get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI document' } } },

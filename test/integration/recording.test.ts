@@ -1,0 +1,128 @@
+/**
+ * Platform recording end to end: a plan makes the real server INVITE a simulated camera, keep the
+ * stream running and write MPEG-TS segments; the index answers ranges and gaps; ffprobe plays the
+ * files; a camera that hangs up is invited again; locks keep footage from the retention sweeper.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { SimDevice } from '../sim/device';
+import { hasFfmpeg } from '../media/helpers/media-files';
+import { ffprobeStreams, run } from '../media/out/http/helpers/clients';
+import { startTestServer, waitFor, type TestServer } from '../helpers/server';
+import { camera, onlineCamera } from './helpers/live';
+
+const skip = hasFfmpeg ? false : 'ffmpeg/ffprobe are not installed';
+
+interface Coverage {
+  ranges: Array<{ start: number; end: number }>;
+  gaps: Array<{ start: number; end: number }>;
+  segments: number;
+  bytes: number;
+  segmentList?: Array<{ id: string; path: string; start: number; end: number; locked: boolean; videoCodec: string; width: number | null }>;
+}
+
+describe('recording a camera to disk', { skip }, () => {
+  let server: TestServer;
+  let cam: SimDevice;
+  let channelId = '';
+  const t0 = Date.now();
+
+  before(async () => {
+    server = await startTestServer({ 'record.segmentSeconds': 5, 'record.planCheckSec': 1, 'record.minFreeBytes': 0, 'live.idleStopSec': 1 });
+    cam = camera(server);
+    channelId = await onlineCamera(server, cam);
+  });
+  after(async () => {
+    await cam.stop();
+    await server.stop();
+  });
+
+  async function coverage(segments = false): Promise<Coverage> {
+    const res = await server.api(`/api/v1/channels/${channelId}/recordings?start=${t0 - 60_000}&end=${Date.now() + 60_000}${segments ? '&segments=true' : ''}`);
+    assert.equal(res.status, 200);
+    return (await res.json()) as Coverage;
+  }
+
+  test('a continuous plan records segments that are indexed, tile in time and play', async () => {
+    const put = await server.api(`/api/v1/channels/${channelId}/recording-plan`, { method: 'PUT', body: JSON.stringify({ mode: 'continuous', retentionDays: 7 }) });
+    assert.equal(put.status, 200, await put.clone().text());
+    assert.equal(((await put.json()) as { recording: boolean }).recording, true);
+    const stream = (await (await server.api(`/api/v1/streams/${channelId}`)).json()) as { keepRunning: boolean };
+    assert.equal(stream.keepRunning, true, 'a recorded stream keeps running without viewers');
+
+    await waitFor(async () => (await coverage()).segments >= 2, 25_000, 'two segments indexed');
+    const cov = await coverage(true);
+    const list = cov.segmentList ?? [];
+    assert.equal(cov.ranges.length, 1, `segments tile into one range: ${JSON.stringify(cov.ranges)}`);
+    for (const [i, seg] of list.entries()) {
+      assert.equal(seg.videoCodec, 'h264');
+      assert.equal(seg.width, 640);
+      assert.ok(seg.end - seg.start >= 4000 && seg.end - seg.start <= 9000, `segment ${i} lasts about 5-8 s: ${seg.end - seg.start}`);
+      if (i > 0) assert.ok(Math.abs(seg.start - (list[i - 1]?.end ?? 0)) <= 1000, 'no gap or overlap between segments');
+    }
+    const first = list[0];
+    assert.ok(first !== undefined);
+    const file = join(server.dataDir, 'footage', first.path);
+    assert.match(first.path, new RegExp(`^${channelId}/\\d{4}-\\d{2}-\\d{2}/${channelId}_\\d+\\.ts$`));
+    const video = (await ffprobeStreams(file)).find((s) => s.codec_type === 'video');
+    assert.equal(video?.codec_name, 'h264');
+    const decode = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
+    assert.equal(decode.code, 0);
+    assert.equal(decode.stderr.trim(), '', 'the segment decodes without errors');
+  });
+
+  test('a camera that hangs up is invited again and recording goes on', async () => {
+    const before = cam.streamStats().length;
+    await cam.hangup(channelId);
+    await waitFor(() => cam.streamStats().filter((s) => s.state === 'sending').length === 1 && cam.streamStats().length > before, 15_000, 'a new INVITE');
+    const count = (await coverage()).segments;
+    await waitFor(async () => (await coverage()).segments > count, 20_000, 'new segments after the re-invite');
+  });
+
+  test('stopping the recording closes the segment being written and lets the stream stop', async () => {
+    const stop = await server.api(`/api/v1/channels/${channelId}/recording/stop`, { method: 'POST' });
+    assert.equal(stop.status, 200);
+    assert.equal(((await stop.json()) as { enabled: boolean; recording: boolean }).enabled, false);
+    const files = (await coverage(true)).segmentList ?? [];
+    for (const seg of files) assert.ok(existsSync(join(server.dataDir, 'footage', seg.path)), `${seg.path} is on disk`);
+    await waitFor(async () => (await server.api(`/api/v1/streams/${channelId}`)).status === 404, 5000, 'the idle stop once nobody needs the stream');
+  });
+
+  test('locked footage survives retention; the rest is deleted with its files', async () => {
+    const list = (await coverage(true)).segmentList ?? [];
+    assert.ok(list.length >= 3);
+    const keep = list[1];
+    assert.ok(keep !== undefined);
+    const lock = await server.api(`/api/v1/channels/${channelId}/recordings/lock`, {
+      method: 'POST',
+      body: JSON.stringify({ start: keep.start + 100, end: keep.start + 200, locked: true }),
+    });
+    assert.equal(((await lock.json()) as { segments: number }).segments, 1);
+    const result = await server.app.retention.sweep(Date.now() + 8 * 86_400_000);
+    assert.equal(result.deleted, list.length - 1);
+    const left = (await coverage(true)).segmentList ?? [];
+    assert.deepEqual(
+      left.map((s) => s.id),
+      [keep.id],
+    );
+    for (const seg of list) assert.equal(existsSync(join(server.dataDir, 'footage', seg.path)), seg.id === keep.id);
+  });
+
+  test('bad requests get clear errors', async () => {
+    const reversed = await server.api(`/api/v1/channels/${channelId}/recordings?start=${t0}&end=${t0 - 1}`);
+    assert.equal(reversed.status, 400);
+    const tooLong = await server.api(`/api/v1/channels/${channelId}/recordings?start=0&end=${400 * 86_400_000}`);
+    assert.equal(tooLong.status, 400);
+    const unknown = await server.api('/api/v1/channels/34020000001310009999/recording-plan', { method: 'PUT', body: JSON.stringify({ mode: 'continuous' }) });
+    assert.equal(unknown.status, 404);
+    const badWindow = await server.api(`/api/v1/channels/${channelId}/recording-plan`, {
+      method: 'PUT',
+      body: JSON.stringify({ mode: 'schedule', windows: [{ day: 1, start: '18:00', end: '08:00' }] }),
+    });
+    assert.equal(badWindow.status, 400);
+    const noWindows = await server.api(`/api/v1/channels/${channelId}/recording-plan`, { method: 'PUT', body: JSON.stringify({ mode: 'schedule' }) });
+    assert.equal(noWindows.status, 400);
+  });
+});
