@@ -65,6 +65,7 @@ export const envBindings: ReadonlyArray<{ env: string; path: string; kind: EnvKi
   { env: 'GBVMS_RECORD_MIN_FREE_BYTES', path: 'record.minFreeBytes', kind: 'int' },
   { env: 'GBVMS_RECORD_SWEEP_SEC', path: 'record.sweepIntervalSec', kind: 'int' },
   { env: 'GBVMS_RECORD_PLAN_CHECK_SEC', path: 'record.planCheckSec', kind: 'int' },
+  { env: 'GBVMS_FFMPEG', path: 'record.ffmpegPath', kind: 'string' },
   { env: 'MONGO_URL', path: 'mongoUrl', kind: 'string' },
   { env: 'REDIS_URL', path: 'redisUrl', kind: 'string' },
 ];

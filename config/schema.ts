@@ -160,6 +160,8 @@ export const configSchema = z.object({
       minFreeBytes: z.number().int().min(0).default(2 * 1024 * 1024 * 1024),
       /** How often retention runs. */
       sweepIntervalSec: z.number().int().min(1).default(60),
+      /** FFmpeg for exports (remux, no re-encode): a path, or a name found on PATH. */
+      ffmpegPath: z.string().min(1).default('ffmpeg'),
       /** How often recording plans are compared with what runs (start, stop, invite again). */
       planCheckSec: z.number().int().min(1).default(10),
     })

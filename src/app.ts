@@ -21,6 +21,7 @@ import { advertisedAddress } from './sip/advertised-address';
 import { RecordingService } from './recording/recording-service';
 import { RetentionSweeper } from './recording/retention';
 import { reindexFootage } from './recording/reindex-footage';
+import { ExportJobs } from './media/export/export-jobs';
 import { createIndexStore, createStateStore } from './storage/factory';
 import type { IndexStore, StateStore } from './storage/ports';
 
@@ -40,6 +41,7 @@ export class App {
     readonly live: LiveStreams,
     readonly recordings: RecordingService,
     readonly retention: RetentionSweeper,
+    readonly exports: ExportJobs,
     readonly http: Server,
     readonly apiToken: string,
     readonly metrics: Metrics,
@@ -115,9 +117,29 @@ export class App {
       minFreeBytes: config.record.minFreeBytes,
       intervalMs: config.record.sweepIntervalSec * 1000,
     });
+    // Segments an export reads are held against retention until the job ends.
+    const exportHolds = new Map<string, () => void>();
+    const exports = new ExportJobs({
+      dataDir: config.dataDir,
+      root: footageRoot,
+      ffmpegPath: config.record.ffmpegPath,
+      logger: logger.child({ module: 'export' }),
+      findSegments: async (channelId, from, to, jobId) => {
+        const segments = await index.listRecordingSegments({ channelId, from, to, limit: 5000 });
+        exportHolds.set(jobId, retention.hold(segments.map((s) => s.id)));
+        return segments;
+      },
+    });
+    exports.on('change', (job) => {
+      if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled') {
+        exportHolds.get(job.id)?.();
+        exportHolds.delete(job.id);
+      }
+    });
     const { app, api } = createApiApp({
       devices: sip.devices,
       recordings: { service: recordings, index, retention },
+      exports,
       streams: {
         live,
         urls: (streamId, requestHost) =>
@@ -168,7 +190,7 @@ export class App {
     retention.start();
     const address = http.address();
     logger.info({ host: config.http.host, port: typeof address === 'object' && address ? address.port : config.http.port }, 'HTTP API listening');
-    return new App(config, logger, index, state, sip, media, live, recordings, retention, http, apiToken, metrics, api);
+    return new App(config, logger, index, state, sip, media, live, recordings, retention, exports, http, apiToken, metrics, api);
   }
 
   get httpPort(): number {
@@ -189,6 +211,7 @@ export class App {
       this.http.close(() => resolve());
       this.http.closeAllConnections();
     });
+    await this.exports.close();
     await this.retention.stop();
     await this.recordings.close();
     await this.live.close();

@@ -10,11 +10,14 @@ import { openApiDocument } from './openapi';
 import { deviceRoutes } from './routes/devices';
 import { streamRoutes, type StreamRouteDeps } from './routes/streams';
 import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings';
+import { exportRoutes } from './routes/exports';
+import type { ExportJobs } from '../media/export/export-jobs';
 
 export interface ApiDeps {
   devices: DeviceService;
   streams: StreamRouteDeps;
   recordings: RecordingRouteDeps;
+  exports: ExportJobs;
   metrics: Metrics;
   logger: Logger;
   apiToken: string;
@@ -54,6 +57,7 @@ export function createApiApp(deps: ApiDeps): { app: Koa; api: Router } {
   routes.use(deviceRoutes(deps.devices).routes());
   routes.use(streamRoutes(deps.streams).routes());
   routes.use(recordingRoutes(deps.recordings).routes());
+  routes.use(exportRoutes(deps.exports).routes());
   api.use(routes.routes(), routes.allowedMethods());
 
   app.use(root.routes()).use(root.allowedMethods());

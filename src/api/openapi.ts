@@ -200,6 +200,27 @@ export const openApiDocument = {
           segmentList: { type: 'array', description: 'With segments=true', items: { type: 'object' } },
         },
       },
+      ExportJob: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          channelId: gbId,
+          from: { type: 'integer' },
+          to: { type: 'integer' },
+          state: { type: 'string', enum: ['queued', 'running', 'done', 'failed', 'cancelled'] },
+          progress: { type: 'number', minimum: 0, maximum: 1 },
+          createdAt: { type: 'integer' },
+          startedAt: { type: ['integer', 'null'] },
+          finishedAt: { type: ['integer', 'null'] },
+          result: {
+            type: 'object',
+            description: 'When done: size, SHA-256 (evidence), and the span actually exported (from the key frame at or before from)',
+            properties: { bytes: { type: 'integer' }, sha256: { type: 'string' }, durationMs: { type: 'integer' }, startedAt: { type: 'integer' }, endedAt: { type: 'integer' } },
+          },
+          error: { type: 'object', properties: { code: { type: 'string', description: 'no-footage, ffmpeg-failed, ...' }, message: { type: 'string' } } },
+          download: { type: 'string' },
+        },
+      },
       LiveStream: {
         type: 'object',
         description: 'A running live stream (one per channel, shared by all its viewers)',
@@ -411,6 +432,31 @@ export const openApiDocument = {
     },
     '/recordings/totals': {
       get: { summary: 'Segments and bytes of all platform recordings', responses: { '200': json({ type: 'object', properties: { segments: { type: 'integer' }, bytes: { type: 'integer' } } }), ...errors } },
+    },
+    '/exports': {
+      get: { summary: 'Export jobs (finished ones are kept a day)', responses: { '200': json({ type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: ref('ExportJob') } } }), ...errors } },
+      post: {
+        summary: 'Export a clip of platform recordings as one MP4 (remux, no re-encode), in the background',
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', required: ['channelId', 'start', 'end'], properties: { channelId: gbId, start: { description: 'ISO 8601 or epoch ms' }, end: { description: 'At most 24 h after start' } } } } },
+        },
+        responses: { '202': json(ref('ExportJob'), 'Queued'), ...errors },
+      },
+    },
+    '/exports/{id}': {
+      get: { summary: 'One export job, with its progress', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': json(ref('ExportJob')), ...errors } },
+      delete: { summary: 'Cancel a queued or running export', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '204': { description: 'Cancelled' }, ...errors, '409': errorResponse } },
+    },
+    '/exports/{id}/file': {
+      get: {
+        summary: 'Download the MP4 (X-Content-SHA256 carries its hash)',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'The clip', content: { 'video/mp4': {} } }, ...errors, '409': errorResponse },
+      },
+    },
+    '/exports/{id}/verify': {
+      get: { summary: 'Hash the file again: is the evidence unchanged?', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': json({ type: 'object', properties: { sha256: { type: 'string' }, unchanged: { type: 'boolean' } } }), ...errors } },
     },
     '/openapi.json': {
       get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI document' } } },

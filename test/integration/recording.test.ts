@@ -73,6 +73,47 @@ describe('recording a camera to disk', { skip }, () => {
     assert.equal(decode.stderr.trim(), '', 'the segment decodes without errors');
   });
 
+  test('an export across a segment boundary is one MP4 of the asked range (within a GOP), with its hash', async () => {
+    const list = (await coverage(true)).segmentList ?? [];
+    const [a, b] = list;
+    assert.ok(a !== undefined && b !== undefined);
+    const start = a.end - 2500;
+    const end = b.start + 2500;
+    const created = await server.api('/api/v1/exports', { method: 'POST', body: JSON.stringify({ channelId, start, end }) });
+    assert.equal(created.status, 202);
+    const job = (await created.json()) as { id: string };
+    const done = await waitFor(async () => {
+      const j = (await (await server.api(`/api/v1/exports/${job.id}`)).json()) as { state: string; progress: number; result?: { sha256: string; startedAt: number } };
+      if (j.state === 'failed') throw new Error(JSON.stringify(j));
+      return j.state === 'done' ? j : null;
+    }, 15_000, 'the export job');
+    assert.equal(done.progress, 1);
+    const file = await server.api(`/api/v1/exports/${job.id}/file`);
+    assert.equal(file.status, 200);
+    assert.equal(file.headers.get('content-type'), 'video/mp4');
+    const bytes = Buffer.from(await file.arrayBuffer());
+    const { createHash } = await import('node:crypto');
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), done.result?.sha256);
+    assert.equal(file.headers.get('x-content-sha256'), done.result?.sha256);
+    const { writeFileSync } = await import('node:fs');
+    const out = join(server.dataDir, 'export-check.mp4');
+    writeFileSync(out, bytes);
+    const probed = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name', '-of', 'json', out]);
+    const info = JSON.parse(probed.stdout) as { format: { duration: string }; streams: Array<{ codec_name: string }> };
+    assert.equal(info.streams[0]?.codec_name, 'h264');
+    const seconds = Number(info.format.duration);
+    // 5 s asked; the clip starts at the key frame before the start (GOP 2 s) and ends at the end.
+    assert.ok(seconds >= 4.8 && seconds <= 7.2, `the clip lasts the asked 5 s within one GOP: ${seconds}`);
+    const verify = (await (await server.api(`/api/v1/exports/${job.id}/verify`)).json()) as { unchanged: boolean };
+    assert.equal(verify.unchanged, true);
+    const none = await server.api('/api/v1/exports', { method: 'POST', body: JSON.stringify({ channelId, start: t0 - 3_600_000, end: t0 - 3_000_000 }) });
+    const failed = await waitFor(async () => {
+      const j = (await (await server.api(`/api/v1/exports/${((await none.clone().json()) as { id: string }).id}`)).json()) as { state: string; error?: { code: string } };
+      return j.state === 'failed' ? j : null;
+    }, 5000, 'the export without footage to fail');
+    assert.equal(failed.error?.code, 'no-footage');
+  });
+
   test('a camera that hangs up is invited again and recording goes on', async () => {
     const before = cam.streamStats().length;
     await cam.hangup(channelId);

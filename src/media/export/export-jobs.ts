@@ -172,7 +172,7 @@ export class ExportJobs extends EventEmitter<ExportJobsEvents> {
     Object.assign(record, { state: 'running', startedAt: this.clock() });
     this.emit('change', copy(record));
     try {
-      const segments = await this.options.findSegments(record.channelId, record.from, record.to);
+      const segments = await this.options.findSegments(record.channelId, record.from, record.to, record.id);
       await fsp.mkdir(this.exportsDir, { recursive: true });
       const result = await this.exporter({
         ...(this.options.ffmpegPath ? { ffmpegPath: this.options.ffmpegPath } : {}),

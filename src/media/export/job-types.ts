@@ -36,8 +36,11 @@ export interface ExportJobsOptions {
   dataDir: string;
   /** Footage root the segment paths are relative to. */
   root: string;
-  /** The channel's segments overlapping [from, to), from the recording index. */
-  findSegments(channelId: string, from: number, to: number): Promise<SegmentRef[]> | SegmentRef[];
+  /**
+   * The channel's segments overlapping [from, to), from the recording index. `jobId` lets the
+   * caller hold them against retention until the job's final 'change' event.
+   */
+  findSegments(channelId: string, from: number, to: number, jobId: string): Promise<SegmentRef[]> | SegmentRef[];
   ffmpegPath?: string;
   /** Exports running at once. Default 2. */
   concurrency?: number;
