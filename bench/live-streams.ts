@@ -2,7 +2,7 @@
  * N concurrent camera streams through the real server process, each with one HTTP-FLV viewer.
  *
  *   node --import tsx bench/live-streams.ts [--streams=50] [--transport=udp|tcp-passive|tcp-active]
- *        [--seconds=30] [--bitrate=2000] [--probe=20] [--pacing=burst|spread]
+ *        [--seconds=30] [--bitrate=2000] [--probe=20] [--pacing=burst|spread] [--record=true]
  *
  * Cameras are the simulator fleet (test/sim) in this process: 1280x720 H.264 at 25 fps, 2 s GOP,
  * ~2 Mbit/s, PS over RTP. Each stream is started through the API and watched by one HTTP-FLV
@@ -11,6 +11,7 @@
  * viewers, the time from API request to first video byte at the viewer, and the latency of
  * keepalives sent by probe devices while the streams run (the signaling thread's responsiveness).
  */
+import { readFileSync } from 'node:fs';
 import { SimFleet } from '../test/sim/fleet';
 import { simMediaPacerStats } from '../test/sim/media-pacer';
 import { freePort } from '../test/helpers/ports';
@@ -30,8 +31,16 @@ const bitrate = Number(arg('bitrate', '2000'));
 const probeCount = Number(arg('probe', '20'));
 /** burst: a frame's packets leave together, as cameras and media servers send them; spread: evenly over the frame time. */
 const pacing = arg('pacing', 'burst') as 'burst' | 'spread';
+/** Record every stream (a continuous plan) instead of watching it: the footage write load. */
+const record = arg('record', 'false') === 'true';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Bytes the process handed to write syscalls (/proc/<pid>/io wchar): files and sockets alike. */
+function bytesWritten(pid: number): number {
+  const m = /wchar:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
 
 async function api<T>(port: number, path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
   const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
@@ -60,6 +69,8 @@ async function main(): Promise<void> {
     GBVMS_LIVE_IDLE_STOP_SEC: '600',
     GBVMS_LIVE_INVITE_TIMEOUT_MS: '20000',
     GBVMS_LIVE_READY_TIMEOUT_MS: '20000',
+    GBVMS_LIVE_TRANSPORT: transport,
+    GBVMS_RECORD_MIN_FREE_BYTES: '0',
   });
   const target = { host: '127.0.0.1', port: sipPort, id: PLATFORM_ID, domain: DOMAIN };
   const cameras = new SimFleet({
@@ -108,6 +119,14 @@ async function main(): Promise<void> {
         const channelId = channels[next++];
         if (channelId === undefined) return;
         const t0 = performance.now();
+        if (record) {
+          const planned = await api<{ recording?: boolean; error?: { message: string } }>(httpPort, `/channels/${channelId}/recording-plan`, {
+            method: 'PUT',
+            body: JSON.stringify({ mode: 'continuous' }),
+          });
+          if (planned.status !== 200 || planned.body.recording !== true) failures.push(`${channelId}: ${planned.status} ${planned.body.error?.message ?? 'not recording'}`);
+          continue;
+        }
         const res = await api<{ urls?: { httpFlv: string }; error?: { message: string } }>(httpPort, `/channels/${channelId}/live`, {
           method: 'POST',
           body: JSON.stringify({ transport }),
@@ -126,6 +145,8 @@ async function main(): Promise<void> {
     await sleep(3000);
 
     const before = await api<{ items: Array<{ media: { packets: number; lost: number } | null }> }>(httpPort, '/streams');
+    const written0 = (await api<{ segments: number; bytes: number }>(httpPort, '/recordings/totals')).body;
+    const wchar0 = bytesWritten(server.pid);
     const tags0 = viewers.reduce((n, v) => n + v.videoTags, 0);
     const probe = probeKeepalives(probes, 50);
     const cpu0 = server.cpuSeconds();
@@ -135,6 +156,8 @@ async function main(): Promise<void> {
     const cpu = server.cpuSeconds() - cpu0;
     const rss = server.rssMb();
     const ka = await probe.stop();
+    const written1 = (await api<{ segments: number; bytes: number }>(httpPort, '/recordings/totals')).body;
+    const wchar = bytesWritten(server.pid) - wchar0;
     const tags = viewers.reduce((n, v) => n + v.videoTags, 0) - tags0;
     const after = await api<{ items: Array<{ media: { packets: number; lost: number } | null }> }>(httpPort, '/streams');
     const sum = (list: typeof after.body.items, f: 'packets' | 'lost') => list.reduce((n, s) => n + (s.media?.[f] ?? 0), 0);
@@ -144,12 +167,21 @@ async function main(): Promise<void> {
     const corePct = (cpu / window - idleCpuPerSec) * 100;
     const pacer = simMediaPacerStats();
     const lines = [
-      `streams: ${streams} requested, ${running} running, over ${transport} (${pacing} pacing); ${bitrate} kbit/s H.264 1280x720 25 fps GOP 50; one HTTP-FLV viewer each; window ${window.toFixed(1)} s`,
+      `streams: ${streams} requested, ${running} running, over ${transport} (${pacing} pacing); ${bitrate} kbit/s H.264 1280x720 25 fps GOP 50; ${record ? 'recorded, no viewers' : 'one HTTP-FLV viewer each'}; window ${window.toFixed(1)} s`,
       `server CPU: ${(cpu / window * 100).toFixed(1)}% of one core in the window, idle ${(idleCpuPerSec * 100).toFixed(1)}%, => ${(corePct / Math.max(1, running)).toFixed(3)}% of one core per stream`,
       `server RSS: ${rss.toFixed(0)} MB with the streams, ${rssIdle.toFixed(0)} MB before => ${((rss - rssIdle) / Math.max(1, running)).toFixed(2)} MB per stream`,
       `RTP at the server in the window: ${packets} packets, ${lost} lost (${packets > 0 ? ((lost / (packets + lost)) * 100).toFixed(3) : '0'}%)`,
-      `viewers: ${tags} video frames in the window = ${(tags / window / Math.max(1, viewers.length)).toFixed(1)} fps per viewer (source 25)`,
-      `request to first video byte: p50 ${pct(firstFrameMs, 50).toFixed(0)} ms, p99 ${pct(firstFrameMs, 99).toFixed(0)} ms, max ${Math.max(...firstFrameMs).toFixed(0)} ms (${firstFrameMs.length} streams)`,
+      ...(record
+        ? [
+            `recorded: ${((wchar * 8) / 1e6 / window).toFixed(0)} Mbit/s written by the server (write syscalls, all files) = ${((wchar * 8) / 1e3 / window / Math.max(1, running)).toFixed(0)} kbit/s per stream; ${written1.segments - written0.segments} segments closed and indexed in the window`,
+          ]
+        : []),
+      ...(record
+        ? []
+        : [
+        `viewers: ${tags} video frames in the window = ${(tags / window / Math.max(1, viewers.length)).toFixed(1)} fps per viewer (source 25)`,
+        `request to first video byte: p50 ${pct(firstFrameMs, 50).toFixed(0)} ms, p99 ${pct(firstFrameMs, 99).toFixed(0)} ms, max ${Math.max(...firstFrameMs).toFixed(0)} ms (${firstFrameMs.length} streams)`,
+          ]),
       `keepalive latency while streaming: p50 ${pct(ka.latencies, 50).toFixed(1)} ms, p99 ${pct(ka.latencies, 99).toFixed(1)} ms (${ka.latencies.length} ok, ${ka.failed} failed)`,
       `camera simulator pacing: max lag ${pacer.maxLagMs.toFixed(0)} ms, ${pacer.lateTicks} late ticks of ${pacer.ticks}`,
       ...(failures.length > 0 ? [`start failures (${failures.length}): ${failures.slice(0, 5).join('; ')}`] : []),
