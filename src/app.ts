@@ -22,6 +22,7 @@ import { RecordingService } from './recording/recording-service';
 import { RetentionSweeper } from './recording/retention';
 import { reindexFootage } from './recording/reindex-footage';
 import { ExportJobs } from './media/export/export-jobs';
+import { PlaybackService } from './recording/playback-service';
 import { createIndexStore, createStateStore } from './storage/factory';
 import type { IndexStore, StateStore } from './storage/ports';
 
@@ -101,6 +102,14 @@ export class App {
       { onStart: (outcome) => metrics.liveStarts.inc({ outcome }), onEnd: (reason) => metrics.liveEnds.inc({ reason }) },
     );
     const signer = config.live.requireToken ? createUrlTokenSigner(urlSecret) : null;
+    const urls = (streamId: string, requestHost: string) =>
+      playbackUrls(streamId, {
+        host: config.media.publicHost ?? requestHost,
+        httpPort: media.endpoints.httpPort,
+        rtspPort: media.endpoints.rtspPort,
+        signer,
+        ttlSec: config.live.urlTokenTtlSec,
+      });
     const footageRoot = config.record.footageDir ?? join(config.dataDir, 'footage');
     mkdirSync(footageRoot, { recursive: true });
     await reindexFootage(footageRoot, index, logger.child({ module: 'record' }));
@@ -117,6 +126,7 @@ export class App {
       minFreeBytes: config.record.minFreeBytes,
       intervalMs: config.record.sweepIntervalSec * 1000,
     });
+    const playback = new PlaybackService(index, media, retention, logger.child({ module: 'playback' }), { footageRoot, spanMs: 24 * 3600 * 1000 });
     // Segments an export reads are held against retention until the job ends.
     const exportHolds = new Map<string, () => void>();
     const exports = new ExportJobs({
@@ -140,17 +150,8 @@ export class App {
       devices: sip.devices,
       recordings: { service: recordings, index, retention },
       exports,
-      streams: {
-        live,
-        urls: (streamId, requestHost) =>
-          playbackUrls(streamId, {
-            host: config.media.publicHost ?? requestHost,
-            httpPort: media.endpoints.httpPort,
-            rtspPort: media.endpoints.rtspPort,
-            signer,
-            ttlSec: config.live.urlTokenTtlSec,
-          }),
-      },
+      streams: { live, urls },
+      playback: { playback, urls },
       metrics,
       logger: logger.child({ module: 'api' }),
       apiToken,
@@ -232,6 +233,8 @@ async function startMediaNode(config: Config, urlSecret: string, logger: Logger)
     udpReceiveBufferBytes: config.media.udpReceiveBufferBytes,
     ssrcPolicy: config.media.ssrcPolicy,
     rtpTimeoutMs: config.live.rtpTimeoutSec * 1000,
+    // A playback gets at least 10 s for its first viewer to connect.
+    playbackIdleMs: Math.max(10, config.live.idleStopSec) * 1000,
     urlSecret: config.live.requireToken ? urlSecret : null,
     logLevel: logger.level as MediaNodeOptions['logLevel'],
   };

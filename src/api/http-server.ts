@@ -11,6 +11,7 @@ import { deviceRoutes } from './routes/devices';
 import { streamRoutes, type StreamRouteDeps } from './routes/streams';
 import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings';
 import { exportRoutes } from './routes/exports';
+import { playbackRoutes, type PlaybackRouteDeps } from './routes/playback';
 import type { ExportJobs } from '../media/export/export-jobs';
 
 export interface ApiDeps {
@@ -18,6 +19,7 @@ export interface ApiDeps {
   streams: StreamRouteDeps;
   recordings: RecordingRouteDeps;
   exports: ExportJobs;
+  playback: PlaybackRouteDeps;
   metrics: Metrics;
   logger: Logger;
   apiToken: string;
@@ -58,6 +60,7 @@ export function createApiApp(deps: ApiDeps): { app: Koa; api: Router } {
   routes.use(streamRoutes(deps.streams).routes());
   routes.use(recordingRoutes(deps.recordings).routes());
   routes.use(exportRoutes(deps.exports).routes());
+  routes.use(playbackRoutes(deps.playback).routes());
   api.use(routes.routes(), routes.allowedMethods());
 
   app.use(root.routes()).use(root.allowedMethods());

@@ -221,6 +221,19 @@ export const openApiDocument = {
           download: { type: 'string' },
         },
       },
+      Playback: {
+        type: 'object',
+        properties: {
+          streamId: { type: 'string', example: '34020000001310000001_playback-1' },
+          channelId: gbId,
+          from: { type: 'integer' },
+          state: { type: 'string', enum: ['playing', 'paused', 'ended'] },
+          position: { type: 'integer', description: 'ms UTC of the last frame sent' },
+          speed: { type: 'number' },
+          viewers: { type: 'integer' },
+          urls: { type: 'object', description: 'As for live streams: httpFlv, wsFlv, hls, rtsp, expiresAt' },
+        },
+      },
       LiveStream: {
         type: 'object',
         description: 'A running live stream (one per channel, shared by all its viewers)',
@@ -457,6 +470,30 @@ export const openApiDocument = {
     },
     '/exports/{id}/verify': {
       get: { summary: 'Hash the file again: is the evidence unchanged?', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': json({ type: 'object', properties: { sha256: { type: 'string' }, unchanged: { type: 'boolean' } } }), ...errors } },
+    },
+    '/channels/{channelId}/playback': {
+      post: {
+        summary: 'Play platform recordings from a time, through the live outputs (closes itself when nobody watches)',
+        parameters: [p('channelId')],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', required: ['start'], properties: { start: { description: 'ISO 8601 or epoch ms' }, speed: { type: 'number', minimum: 0.5, maximum: 8, default: 1 } } } } },
+        },
+        responses: { '200': json(ref('Playback')), ...errors, '503': errorResponse },
+      },
+    },
+    '/playback': {
+      get: { summary: 'Open playback sessions', responses: { '200': json({ type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: ref('Playback') } } }), ...errors } },
+    },
+    '/playback/{streamId}': {
+      get: { summary: 'One playback session', parameters: [{ name: 'streamId', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{20}_playback-\\d+$' } }], responses: { '200': json(ref('Playback')), ...errors } },
+      patch: {
+        summary: 'Pause, resume, seek (time) or change speed (0.5-8; above 2x key frames only)',
+        parameters: [{ name: 'streamId', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{20}_playback-\\d+$' } }],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['action'], properties: { action: { type: 'string', enum: ['pause', 'resume', 'seek', 'speed'] }, time: {}, speed: { type: 'number' } } } } } },
+        responses: { '200': json(ref('Playback')), ...errors },
+      },
+      delete: { summary: 'Close the playback', parameters: [{ name: 'streamId', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{20}_playback-\\d+$' } }], responses: { '204': { description: 'Closed' }, ...errors } },
     },
     '/openapi.json': {
       get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI document' } } },

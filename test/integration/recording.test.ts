@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SimDevice } from '../sim/device';
 import { hasFfmpeg } from '../media/helpers/media-files';
-import { ffprobeStreams, run } from '../media/out/http/helpers/clients';
+import { ffprobeStreams, run, videoPacketFlags } from '../media/out/http/helpers/clients';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server';
 import { camera, onlineCamera } from './helpers/live';
 
@@ -112,6 +112,34 @@ describe('recording a camera to disk', { skip }, () => {
       return j.state === 'failed' ? j : null;
     }, 5000, 'the export without footage to fail');
     assert.equal(failed.error?.code, 'no-footage');
+  });
+
+  test('platform recordings play back through the live outputs, with pause, seek and speed', async () => {
+    const [a] = (await coverage(true)).segmentList ?? [];
+    assert.ok(a !== undefined);
+    const opened = await server.api(`/api/v1/channels/${channelId}/playback`, { method: 'POST', body: JSON.stringify({ start: a.start + 1000 }) });
+    assert.equal(opened.status, 200, await opened.clone().text());
+    const pb = (await opened.json()) as { streamId: string; state: string; urls: { httpFlv: string; rtsp: string } };
+    assert.match(pb.streamId, new RegExp(`^${channelId}_playback-\\d+$`));
+    const flv = join(server.dataDir, 'playback.flv');
+    const rec = await run('ffmpeg', ['-v', 'error', '-y', '-i', pb.urls.httpFlv, '-t', '2', '-c', 'copy', flv], 15000);
+    assert.equal(rec.code, 0, rec.stderr);
+    const flags = await videoPacketFlags(flv);
+    assert.ok(flags[0]?.startsWith('K'), 'playback starts at a key frame');
+    assert.ok(flags.length >= 35 && flags.length <= 65, `about 2 s of frames at 1x: ${flags.length}`);
+    const rtsp = (await ffprobeStreams(pb.urls.rtsp, ['-rtsp_transport', 'tcp'])).find((st) => st.codec_type === 'video');
+    assert.equal(rtsp?.codec_name, 'h264');
+
+    const control = async (body: object) => server.api(`/api/v1/playback/${pb.streamId}`, { method: 'PATCH', body: JSON.stringify(body) });
+    assert.equal(((await (await control({ action: 'pause' })).json()) as { state: string }).state, 'paused');
+    assert.equal(((await (await control({ action: 'resume' })).json()) as { state: string }).state, 'playing');
+    assert.equal(((await (await control({ action: 'speed', speed: 4 })).json()) as { speed: number }).speed, 4);
+    assert.equal((await control({ action: 'seek', time: a.start })).status, 200);
+    assert.equal((await control({ action: 'speed', speed: 16 })).status, 400);
+    assert.equal((await server.api(`/api/v1/playback/${pb.streamId}`, { method: 'DELETE' })).status, 204);
+    assert.equal((await server.api(`/api/v1/playback/${pb.streamId}`)).status, 404);
+    const none = await server.api(`/api/v1/channels/${channelId}/playback`, { method: 'POST', body: JSON.stringify({ start: Date.now() + 3_600_000 }) });
+    assert.equal(none.status, 404);
   });
 
   test('a camera that hangs up is invited again and recording goes on', async () => {

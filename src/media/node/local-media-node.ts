@@ -4,10 +4,22 @@ import { createUrlTokenSigner } from '../access/url-token';
 import { StreamPipeline } from '../ingest/stream-pipeline';
 import { createMediaHttpServer, type MediaHttpServer } from '../out/http/media-http-server';
 import { createRtspServer, type RtspServer } from '../out/rtsp/rtsp-server';
+import { RecordingPlayer } from '../playback/recording-player';
 import { SegmentWriter } from '../record/segment-writer';
-import type { MediaSource } from '../source/media-source';
+import { MediaSource } from '../source/media-source';
 import type { MediaNodeOptions } from './options';
-import type { MediaCloseReason, MediaNode, MediaNodeEndpoints, MediaNodeEvents, MediaStreamInfo, OpenStreamRequest, StartRecordingRequest } from './types';
+import type {
+  MediaCloseReason,
+  MediaNode,
+  MediaNodeEndpoints,
+  MediaNodeEvents,
+  MediaStreamInfo,
+  OpenPlaybackRequest,
+  OpenStreamRequest,
+  PlaybackControl,
+  PlaybackInfo,
+  StartRecordingRequest,
+} from './types';
 
 interface NodeStream {
   request: OpenStreamRequest;
@@ -15,6 +27,14 @@ interface NodeStream {
   openedAt: number;
   firstFrameAt: number | null;
   recorder: { writer: SegmentWriter; detach: () => void } | null;
+}
+
+interface PlaybackSession {
+  streamId: string;
+  source: MediaSource;
+  player: RecordingPlayer;
+  /** Since when nobody watches (ms), or 0 while someone does. */
+  idleSince: number;
 }
 
 const WATCH_INTERVAL_MS = 1000;
@@ -36,6 +56,7 @@ export class MediaNodeStreamError extends Error {
  */
 export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements MediaNode {
   private readonly streams = new Map<string, NodeStream>();
+  private readonly playbacks = new Map<string, PlaybackSession>();
   private readonly watchdog: NodeJS.Timeout;
   private closing: Promise<void> | null = null;
 
@@ -128,7 +149,8 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
   }
 
   async closeStream(streamId: string): Promise<void> {
-    await this.end(streamId, 'closed', false);
+    if (this.playbacks.has(streamId)) this.closePlayback(streamId, 'closed', false);
+    else await this.end(streamId, 'closed', false);
   }
 
   startRecording(request: StartRecordingRequest): Promise<void> {
@@ -166,6 +188,63 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
     return true;
   }
 
+  openPlayback(request: OpenPlaybackRequest): Promise<PlaybackInfo> {
+    if (this.streams.has(request.streamId) || this.playbacks.has(request.streamId)) {
+      throw new MediaNodeStreamError(`stream ${request.streamId} is already open`, 'exists');
+    }
+    const logger = this.logger.child({ streamId: request.streamId, component: 'playback' });
+    const source = new MediaSource(request.streamId, { logger });
+    const player = new RecordingPlayer({ source, segments: request.segments, from: request.from, speed: request.speed, logger });
+    const session: PlaybackSession = { streamId: request.streamId, source, player, idleSince: Date.now() };
+    source.on('viewers', (count) => {
+      session.idleSince = count > 0 ? 0 : Date.now();
+      this.emit('viewers', request.streamId, count);
+    });
+    this.playbacks.set(request.streamId, session);
+    this.sources.set(request.streamId, source);
+    player.start();
+    return Promise.resolve(this.playbackInfo(session));
+  }
+
+  controlPlayback(streamId: string, control: PlaybackControl): Promise<PlaybackInfo> {
+    const session = this.playbacks.get(streamId);
+    if (session === undefined) return Promise.reject(new MediaNodeStreamError(`playback ${streamId} is not open`, 'unknown-stream'));
+    const { player } = session;
+    switch (control.action) {
+      case 'pause':
+        player.pause();
+        break;
+      case 'resume':
+        player.resume();
+        break;
+      case 'seek':
+        player.seek(control.time);
+        break;
+      case 'speed':
+        player.setSpeed(control.speed);
+        break;
+    }
+    return Promise.resolve(this.playbackInfo(session));
+  }
+
+  listPlaybacks(): Promise<PlaybackInfo[]> {
+    return Promise.resolve([...this.playbacks.values()].map((s) => this.playbackInfo(s)));
+  }
+
+  private playbackInfo(session: PlaybackSession): PlaybackInfo {
+    return { streamId: session.streamId, state: session.player.state, position: session.player.position, speed: session.player.speed, viewers: session.source.viewers };
+  }
+
+  private closePlayback(streamId: string, reason: MediaCloseReason, announce: boolean): void {
+    const session = this.playbacks.get(streamId);
+    if (session === undefined) return;
+    this.playbacks.delete(streamId);
+    this.sources.delete(streamId);
+    session.player.close();
+    session.source.end(reason);
+    if (announce) this.emit('closed', streamId, reason);
+  }
+
   listStreams(): Promise<MediaStreamInfo[]> {
     return Promise.resolve([...this.streams.values()].map((s) => this.info(s)));
   }
@@ -174,6 +253,7 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
     if (this.closing !== null) return this.closing;
     this.closing = (async () => {
       clearInterval(this.watchdog);
+      for (const id of [...this.playbacks.keys()]) this.closePlayback(id, 'node-closing', false);
       await Promise.all([...this.streams.keys()].map((id) => this.end(id, 'node-closing', false)));
       await Promise.all([this.http.close(), this.rtsp.close()]);
     })();
@@ -195,6 +275,12 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
   /** RTP that stops (or never starts) for rtpTimeoutMs ends the stream. */
   private watch(): void {
     const now = Date.now();
+    for (const session of [...this.playbacks.values()]) {
+      if (session.idleSince > 0 && now - session.idleSince > this.options.playbackIdleMs) {
+        this.logger.info({ streamId: session.streamId }, 'playback without viewers: closing it');
+        this.closePlayback(session.streamId, 'idle', true);
+      }
+    }
     for (const stream of this.streams.values()) {
       const last = stream.pipeline.ingest.stats.lastPacketAt;
       const since = last > 0 ? last : stream.openedAt;

@@ -11,6 +11,8 @@ export interface MediaNodeOptions {
   rtpTimeoutMs: number;
   /** Secret of the playback URL tokens; null turns the check off. */
   urlSecret: string | null;
+  /** A playback session without viewers for this long closes itself. */
+  playbackIdleMs: number;
   /** pino level for the node's own logger. */
   logLevel: LevelWithSilent;
 }

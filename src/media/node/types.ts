@@ -51,8 +51,29 @@ export interface StartRecordingRequest {
   segmentSeconds: number;
 }
 
+export interface OpenPlaybackRequest {
+  /** `<channelId>_playback-<n>`: the name in playback URLs. */
+  streamId: string;
+  /** Absolute paths of the recording's segment files, with their times. */
+  segments: Array<{ path: string; start: number; end: number }>;
+  /** ms UTC to start at (the key frame at or before it). */
+  from: number;
+  speed: number;
+}
+
+export type PlaybackControl = { action: 'pause' } | { action: 'resume' } | { action: 'seek'; time: number } | { action: 'speed'; speed: number };
+
+export interface PlaybackInfo {
+  streamId: string;
+  state: 'playing' | 'paused' | 'ended';
+  /** ms UTC of the last frame sent. */
+  position: number;
+  speed: number;
+  viewers: number;
+}
+
 /** Why the media side ended a stream on its own. */
-export type MediaCloseReason = 'rtp-timeout' | 'no-media' | 'closed' | 'node-closing';
+export type MediaCloseReason = 'rtp-timeout' | 'no-media' | 'closed' | 'node-closing' | 'idle';
 
 export interface MediaNodeEvents {
   /** The first key frame arrived: viewers see a picture from now on. */
@@ -93,6 +114,10 @@ export interface MediaNode {
   startRecording(request: StartRecordingRequest): Promise<void>;
   /** Closes the current segment (it is reported) and stops. False when the stream was not recorded. */
   stopRecording(streamId: string): Promise<boolean>;
+  /** Plays platform recordings as a stream the outputs serve; it closes itself after idleMs without viewers. */
+  openPlayback(request: OpenPlaybackRequest): Promise<PlaybackInfo>;
+  controlPlayback(streamId: string, control: PlaybackControl): Promise<PlaybackInfo>;
+  listPlaybacks(): Promise<PlaybackInfo[]>;
   listStreams(): Promise<MediaStreamInfo[]>;
   on<E extends keyof MediaNodeEvents>(event: E, listener: (...args: MediaNodeEvents[E]) => void): unknown;
   close(): Promise<void>;

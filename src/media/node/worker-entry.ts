@@ -3,7 +3,7 @@ import { createLogger } from '../../logger';
 import { LocalMediaNode } from './local-media-node';
 import type { MediaNodeOptions } from './options';
 import { MEDIA_NODE_EVENTS, type RpcCall, type WorkerToMain } from './worker-protocol';
-import type { MediaNode, OpenStreamRequest, StartRecordingRequest } from './types';
+import type { MediaNode, OpenPlaybackRequest, OpenStreamRequest, PlaybackControl, StartRecordingRequest } from './types';
 
 // The media worker: a LocalMediaNode driven by messages from the main thread (WorkerMediaNode).
 
@@ -30,6 +30,12 @@ function dispatch(node: MediaNode, call: RpcCall): Promise<unknown> {
       return node.startRecording(a[0] as StartRecordingRequest);
     case 'stopRecording':
       return node.stopRecording(String(a[0]));
+    case 'openPlayback':
+      return node.openPlayback(a[0] as OpenPlaybackRequest);
+    case 'controlPlayback':
+      return node.controlPlayback(String(a[0]), a[1] as PlaybackControl);
+    case 'listPlaybacks':
+      return node.listPlaybacks();
     case 'listStreams':
       return node.listStreams();
     case 'close':

@@ -3,7 +3,17 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../logger';
 import type { MediaNodeOptions } from './options';
 import type { MediaNodeMethod, RpcCall, WorkerToMain } from './worker-protocol';
-import type { MediaNode, MediaNodeEndpoints, MediaNodeEvents, MediaStreamInfo, OpenStreamRequest, StartRecordingRequest } from './types';
+import type {
+  MediaNode,
+  MediaNodeEndpoints,
+  MediaNodeEvents,
+  MediaStreamInfo,
+  OpenPlaybackRequest,
+  OpenStreamRequest,
+  PlaybackControl,
+  PlaybackInfo,
+  StartRecordingRequest,
+} from './types';
 
 const START_TIMEOUT_MS = 20000;
 
@@ -122,6 +132,18 @@ export class WorkerMediaNode extends EventEmitter<MediaNodeEvents> implements Me
 
   stopRecording(streamId: string): Promise<boolean> {
     return this.call('stopRecording', [streamId]) as Promise<boolean>;
+  }
+
+  openPlayback(request: OpenPlaybackRequest): Promise<PlaybackInfo> {
+    return this.call('openPlayback', [request]) as Promise<PlaybackInfo>;
+  }
+
+  controlPlayback(streamId: string, control: PlaybackControl): Promise<PlaybackInfo> {
+    return this.call('controlPlayback', [streamId, control]) as Promise<PlaybackInfo>;
+  }
+
+  listPlaybacks(): Promise<PlaybackInfo[]> {
+    return this.call('listPlaybacks', []) as Promise<PlaybackInfo[]>;
   }
 
   listStreams(): Promise<MediaStreamInfo[]> {

@@ -9,6 +9,9 @@ export type MediaNodeMethod =
   | 'closeStream'
   | 'startRecording'
   | 'stopRecording'
+  | 'openPlayback'
+  | 'controlPlayback'
+  | 'listPlaybacks'
   | 'listStreams'
   | 'close';
 

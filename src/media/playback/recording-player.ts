@@ -51,8 +51,12 @@ export interface RecordingPlayerStats extends ReaderStats {
   audioLeftOut: number;
 }
 
-/** A frame due this much earlier than now means we fell behind (slow disk, busy loop): restart the clock rather than burst. */
-const LATE_MS = 250;
+/**
+ * A frame due this much earlier than now means playback stalled (slow disk, a blocked loop):
+ * the clock restarts rather than bursting the backlog. Shorter delays are caught up, so wall
+ * time keeps matching media time.
+ */
+const LATE_MS = 1000;
 /** Before the first frame the player waits for every track's parameters, or this much media. */
 const PRIME_TICKS = 90000;
 /** Beyond this, recorded time between two frames is a break, however the files are indexed. */
@@ -181,7 +185,6 @@ export class RecordingPlayer extends EventEmitter<RecordingPlayerEvents> {
     this.speedValue = speed;
     this.timeline.setSpeed(speed);
     if (wasKeyOnly && !this.keyframesOnly) this.needKeyframe = true;
-    if (this.reader) this.reader.keyframesOnly = this.keyframesOnly;
     if (this.stateValue === 'playing') this.schedule();
   }
 
@@ -217,7 +220,6 @@ export class RecordingPlayer extends EventEmitter<RecordingPlayerEvents> {
       segments: this.segments,
       from: time,
       chunkBytes: this.readAhead,
-      keyframesOnly: this.keyframesOnly,
       logger: this.log,
       stats: this.stats,
       onEntry: (e) => this.enqueue(e),
@@ -257,6 +259,12 @@ export class RecordingPlayer extends EventEmitter<RecordingPlayerEvents> {
       const entry = this.queue[this.queueHead];
       if (!entry) break;
       if (!this.primed()) return;
+      if (this.needKeyframe && entry.au.kind === 'video' && entry.au.keyframe) {
+        // Back from key frames only: the rest of the GOP cannot be decoded, so the next GOP
+        // follows on at the next frame slot instead of after a frozen picture.
+        entry.stretch = true;
+        entry.continues = false;
+      }
       if (entry.stretch) {
         const gapMs = entry.continues && this.lastVideoUtc >= 0 ? entry.utc - this.lastVideoUtc : 0;
         this.timeline.beginStretch(entry.au.dts, gapMs > 0 && gapMs <= MAX_CONTINUOUS_GAP_MS ? Math.round(gapMs * 90) : 0);
@@ -313,7 +321,7 @@ export class RecordingPlayer extends EventEmitter<RecordingPlayerEvents> {
 
   private wanted(entry: PlaybackEntry): boolean {
     const au = entry.au;
-    if (au.kind === 'audio') return this.speedValue === 1;
+    if (au.kind === 'audio') return this.speedValue === 1 && !this.needKeyframe;
     if (au.keyframe) {
       this.needKeyframe = false;
       return true;

@@ -18,7 +18,6 @@ export interface RecordingReaderOptions {
   /** ms UTC: reading starts at the key frame at or before it (the next file's start in a gap). */
   from: number;
   chunkBytes: number;
-  keyframesOnly: boolean;
   logger: Logger;
   /** Shared with the player, summed over every reader it makes. */
   stats: ReaderStats;
@@ -45,20 +44,11 @@ export class RecordingReader {
   private closed = false;
   /** The last file read to its end with something played, to tell whether the next one continues it. */
   private lastPlayed: RecordingSegmentRef | null = null;
-  private keyOnly: boolean;
-
-  constructor(private readonly o: RecordingReaderOptions) {
-    this.keyOnly = o.keyframesOnly;
-  }
+  constructor(private readonly o: RecordingReaderOptions) {}
 
   /** Whether the file being read has announced the parameters of all its tracks. */
   get paramsComplete(): boolean {
     return this.reading === null || this.reading.paramsComplete;
-  }
-
-  set keyframesOnly(on: boolean) {
-    this.keyOnly = on;
-    if (this.reading) this.reading.keyframesOnly = on;
   }
 
   start(): void {
@@ -110,7 +100,6 @@ export class RecordingReader {
         segment,
         target,
         chunkBytes: this.o.chunkBytes,
-        keyframesOnly: this.keyOnly,
         continues: target < 0 && last !== null && Math.abs(segment.start - last.end) <= CONTIGUOUS_MS,
         onEntry: (e) => this.o.onEntry(e),
         onFrameTicks: (t) => this.o.onFrameTicks(t),
@@ -118,6 +107,7 @@ export class RecordingReader {
       try {
         await reading.open();
       } catch (err) {
+        await reading.cancel(); // the file may be open: the error came while looking for the start
         if (this.closed) return;
         this.skip(segment, `cannot be read: ${errorCode(err)}`);
         target = -1;

@@ -31,7 +31,6 @@ export interface SegmentReadingOptions {
   /** Start at the key frame at or before this time (ms UTC); -1 for the segment's first key frame. */
   target: number;
   chunkBytes: number;
-  keyframesOnly: boolean;
   /** The file follows the one played before it without a break in recorded time. */
   continues: boolean;
   onEntry(entry: PlaybackEntry): void;
@@ -57,14 +56,11 @@ export class SegmentReading {
   private held: PlaybackEntry[] = [];
   private pendingParams: MediaParams[] = [];
   private lastVideoDts = -1;
-  private lastSkipped = 0;
   private cancelled = false;
   private finished = false;
-  private keyframesOnlyWanted: boolean;
 
   constructor(private readonly o: SegmentReadingOptions) {
     this.skipUntil = o.target > o.segment.start ? o.target : -1;
-    this.keyframesOnlyWanted = o.keyframesOnly;
   }
 
   get segment(): RecordingSegmentRef {
@@ -78,11 +74,6 @@ export class SegmentReading {
   /** Whether every track of the file has announced its parameters. */
   get paramsComplete(): boolean {
     return this.demuxer?.paramsComplete ?? false;
-  }
-
-  set keyframesOnly(on: boolean) {
-    this.keyframesOnlyWanted = on;
-    if (this.demuxer) this.demuxer.keyframesOnly = on;
   }
 
   /** Opens the file and finds the starting point. Rejects when the file cannot be read. */
@@ -104,7 +95,6 @@ export class SegmentReading {
       onFrame: (au) => this.frame(au),
       onParams: (p) => this.pendingParams.push(p),
     });
-    this.demuxer.keyframesOnly = this.keyframesOnlyWanted;
   }
 
   /** Reads and demuxes the next chunk; false once the file is done (then finished). */
@@ -180,12 +170,9 @@ export class SegmentReading {
 
   private noteVideo(au: AccessUnit): void {
     if (this.firstPts < 0) this.firstPts = au.pts;
-    const skipped = this.demuxer?.stats.pesSkipped ?? 0;
     const d = au.dts - this.lastVideoDts;
-    // Only neighbours: frames skipped in between (fast forward) would read as a slow frame rate.
-    if (this.lastVideoDts >= 0 && skipped === this.lastSkipped && d > 0 && d < 90000) this.o.onFrameTicks(d);
+    if (this.lastVideoDts >= 0 && d > 0 && d < 90000) this.o.onFrameTicks(d);
     this.lastVideoDts = au.dts;
-    this.lastSkipped = skipped;
   }
 
   private release(): void {

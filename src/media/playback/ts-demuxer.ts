@@ -33,8 +33,6 @@ export interface TsDemuxStats {
   /** PES packets handed to the codec layer, and those dropped as unreadable, damaged or truncated. */
   pes: number;
   pesDropped: number;
-  /** Video PES passed over unread in keyframesOnly mode. */
-  pesSkipped: number;
   videoFrames: number;
   audioFrames: number;
   keyframes: number;
@@ -74,17 +72,11 @@ export class TsDemuxer {
     tables: 0,
     pes: 0,
     pesDropped: 0,
-    pesSkipped: 0,
     videoFrames: 0,
     audioFrames: 0,
     keyframes: 0,
     framesDropped: 0,
   };
-  /**
-   * Video PES without the random access indicator are skipped unread (fast forward). Only once
-   * the stream has shown that it sets the indicator, so a muxer that never does loses nothing.
-   */
-  keyframesOnly = false;
   private rest: Buffer | null = null;
   private inSync = true;
   private pmtPid = -1;
@@ -95,7 +87,6 @@ export class TsDemuxer {
   private audioPes: PesCollector | null = null;
   private readonly continuity = new Map<number, number>();
   private readonly clock = new TimestampUnwrapper(PTS_WRAP);
-  private randomAccessSeen = false;
 
   constructor(private readonly options: TsDemuxerOptions) {
     if (options.streams) this.useStreams(options.streams);
@@ -216,8 +207,8 @@ export class TsDemuxer {
     const payload = buf.subarray(h.payloadStart, at + TS_PACKET_SIZE);
     if (h.pid === 0) this.pat(payload, h.unitStart);
     else if (h.pid === this.pmtPid) this.pmt(payload, h.unitStart);
-    else if (h.pid === this.videoPes?.pid) this.pesPacket(this.videoPes, payload, h.unitStart, h.randomAccess, true);
-    else if (h.pid === this.audioPes?.pid) this.pesPacket(this.audioPes, payload, h.unitStart, false, false);
+    else if (h.pid === this.videoPes?.pid) this.pesPacket(this.videoPes, payload, h.unitStart);
+    else if (h.pid === this.audioPes?.pid) this.pesPacket(this.audioPes, payload, h.unitStart);
   }
 
   private pat(payload: Buffer, unitStart: boolean): void {
@@ -252,14 +243,9 @@ export class TsDemuxer {
     this.tracks = next;
   }
 
-  private pesPacket(c: PesCollector, payload: Buffer, unitStart: boolean, randomAccess: boolean, video: boolean): void {
+  private pesPacket(c: PesCollector, payload: Buffer, unitStart: boolean): void {
     if (unitStart) {
       this.finishPes(c);
-      if (video && randomAccess) this.randomAccessSeen = true;
-      if (video && this.keyframesOnly && this.randomAccessSeen && !randomAccess) {
-        this.stats.pesSkipped++;
-        return;
-      }
       c.open = true;
       c.expected = payload.length >= 6 && payload[0] === 0 && payload[1] === 0 && payload[2] === 1 ? payload.readUInt16BE(4) : 0;
       if (c.expected > 0) c.expected += 6;
