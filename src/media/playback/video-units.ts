@@ -1,6 +1,6 @@
+import { AccessUnitBuilder } from '../codec/access-unit-builder';
 import { findNalUnits, splitAccessUnits } from '../codec/annexb';
-import { H264, H265, h264SliceType, isRandomAccessNal, isVclNal, nalType } from '../codec/nal-unit';
-import { ParameterSetCache, parameterSetBit } from '../codec/parameter-sets';
+import { H264, H265, nalType } from '../codec/nal-unit';
 import type { AccessUnit, VideoCodec, VideoParams } from '../codec/types';
 
 export interface VideoUnitEvents {
@@ -21,7 +21,13 @@ const DEFAULT_FRAME_TICKS = 3600;
  * adds removed again (live access units have none).
  */
 export class VideoUnitBuilder {
-  private readonly parameterSets = new ParameterSetCache();
+  private readonly units = new AccessUnitBuilder(
+    (params) => {
+      this.params = params;
+      this.events.onParams(params);
+    },
+    (pieces) => Buffer.concat(pieces),
+  );
   private carried: Buffer | null = null;
   private lastPts = -1;
   private lastDts = 0;
@@ -62,68 +68,19 @@ export class VideoUnitBuilder {
   /** Emits one access unit; false when it held no picture (carried to the next) or was dropped. */
   private emit(data: Buffer, pts: number, dts: number): boolean {
     const codec = this.codec;
-    const { starts, ends, codeStarts } = findNalUnits(data);
+    const layout = findNalUnits(data);
+    const count = layout.starts.length;
     const aud = codec === 'h264' ? H264.AUD : H265.AUD;
-    let vcl = false;
-    let keyframe = false;
-    let sets = 0;
-    let firstSlice = -1;
     let from = 0;
-    for (let i = 0; i < starts.length; i++) {
-      const s = starts[i] ?? 0;
-      const type = nalType(codec, data[s] ?? 0);
-      if (i === from && type === aud) {
-        from = i + 1;
-        continue;
-      }
-      if (isVclNal(codec, type)) {
-        vcl = true;
-        if (firstSlice < 0) firstSlice = i;
-        if (isRandomAccessNal(codec, type)) keyframe = true;
-        continue;
-      }
-      const bit = parameterSetBit(codec, type);
-      if (bit) {
-        sets |= bit;
-        this.parameterSets.note(bit, data.subarray(s, ends[i]));
-      }
-    }
-    if (from >= starts.length) return false; // an AUD alone
-    const body = data.subarray(codeStarts[from] ?? data.length);
-    if (!vcl) {
-      this.carry(body);
+    while (from < count && nalType(codec, data[layout.starts[from] ?? 0] ?? 0) === aud) from++;
+    if (from >= count) return false; // an AUD alone
+    if (!this.units.scan(codec, data, layout, from, count)) {
+      this.carry(data.subarray(layout.codeStarts[from] ?? data.length));
       return false;
     }
-    if (!keyframe && codec === 'h264' && sets & 2 && firstSlice >= 0) {
-      // An I picture that is not IDR but comes with its SPS: some cameras' GOPs start that way.
-      const t = h264SliceType(data, starts[firstSlice] ?? 0, ends[firstSlice] ?? 0);
-      keyframe = t === 2 || t === 7 || t === 4 || t === 9;
-    }
-    const params = this.parameterSets.takeParams(codec);
-    if (params) {
-      this.params = params;
-      this.events.onParams(params);
-    }
-    const prefix: Buffer[] = [];
-    if (this.carried) {
-      const carried = this.carried;
-      this.carried = null;
-      const l = findNalUnits(carried);
-      for (const s of l.starts) sets |= parameterSetBit(codec, nalType(codec, carried[s] ?? 0));
-      prefix.push(carried);
-    }
-    if (keyframe) prefix.push(...this.parameterSets.missing(codec, sets));
-    let out = body;
-    let nalUnits: Buffer[];
-    if (prefix.length > 0) {
-      out = Buffer.concat([...prefix, body]);
-      const l = findNalUnits(out);
-      nalUnits = l.starts.map((s, i) => out.subarray(s, l.ends[i]));
-    } else {
-      nalUnits = [];
-      for (let i = from; i < starts.length; i++) nalUnits.push(data.subarray(starts[i], ends[i]));
-    }
-    this.events.onFrame({ kind: 'video', codec, pts, dts, keyframe, data: out, nalUnits });
+    const carried = this.carried;
+    this.carried = null;
+    this.events.onFrame(this.units.build(codec, data, layout, from, count, carried, pts, dts));
     return true;
   }
 

@@ -1,6 +1,7 @@
 import { findNalUnits, type NalLayout } from '../codec/annexb';
-import { codecEvidence, h264SliceType, isRandomAccessNal, isVclNal, nalType, startsAccessUnit } from '../codec/nal-unit';
-import { ParameterSetCache, hasParsableSps, parameterSetBit } from '../codec/parameter-sets';
+import { AccessUnitBuilder } from '../codec/access-unit-builder';
+import { codecEvidence, isVclNal, nalType, startsAccessUnit } from '../codec/nal-unit';
+import { hasParsableSps } from '../codec/parameter-sets';
 import type { AccessUnit, VideoCodec, VideoParams } from '../codec/types';
 import { SlabAllocator } from './slab-allocator';
 import { PTS_WRAP, TimestampUnwrapper } from './timestamp';
@@ -60,9 +61,15 @@ export class VideoAccessUnitAssembler {
   private lastPts = -1;
   private lastRtpTs = 0;
 
-  private readonly parameterSets = new ParameterSetCache();
   params: VideoParams | undefined;
   private readonly memory = new SlabAllocator();
+  private readonly units = new AccessUnitBuilder(
+    (params) => {
+      this.params = params;
+      this.events.onParams(params);
+    },
+    (pieces) => this.memory.concat(pieces),
+  );
 
   constructor(private readonly events: VideoAssemblerEvents) {}
 
@@ -277,67 +284,21 @@ export class VideoAccessUnitAssembler {
   private switchCodec(to: VideoCodec): void {
     const from = this.codec;
     this.codec = to;
-    this.parameterSets.reset();
+    this.units.reset();
     if (from !== undefined) this.events.onCodecSwitch(from, to);
   }
 
   /** Emits one access unit; returns false when it held no picture and was carried forward. */
   private emitGroup(codec: VideoCodec, data: Buffer, layout: NalLayout, from: number, to: number, pts: number, dts: number): boolean {
-    let vcl = false;
-    let keyframe = false;
-    let sets = 0;
-    let firstSlice = -1;
-    for (let i = from; i < to; i++) {
-      const s = layout.starts[i] ?? 0;
-      const type = nalType(codec, data[s] ?? 0);
-      if (isVclNal(codec, type)) {
-        vcl = true;
-        if (firstSlice < 0) firstSlice = i;
-        if (isRandomAccessNal(codec, type)) keyframe = true;
-        continue;
-      }
-      const bit = parameterSetBit(codec, type);
-      if (bit) {
-        sets |= bit;
-        this.parameterSets.note(bit, data.subarray(s, layout.ends[i]));
-      }
-    }
-    const start = layout.codeStarts[from] ?? 0;
-    const end = to < layout.starts.length ? (layout.codeStarts[to] ?? data.length) : data.length;
-    if (!vcl) {
+    if (!this.units.scan(codec, data, layout, from, to)) {
+      const start = layout.codeStarts[from] ?? 0;
+      const end = to < layout.starts.length ? (layout.codeStarts[to] ?? data.length) : data.length;
       this.carry(data.subarray(start, end));
       return false;
     }
-    if (!keyframe && codec === 'h264' && sets & 2 && firstSlice >= 0) {
-      // An I picture that is not IDR but comes with its SPS: some cameras' GOPs start that way.
-      const t = h264SliceType(data, layout.starts[firstSlice] ?? 0, layout.ends[firstSlice] ?? 0);
-      keyframe = t === 2 || t === 7 || t === 4 || t === 9;
-    }
-    const params = this.parameterSets.takeParams(codec);
-    if (params) {
-      this.params = params;
-      this.events.onParams(params);
-    }
-    const prefix: Buffer[] = [];
-    if (this.carried) {
-      const carried = this.carried;
-      this.carried = null;
-      const l = findNalUnits(carried);
-      for (const s of l.starts) sets |= parameterSetBit(codec, nalType(codec, carried[s] ?? 0));
-      prefix.push(carried);
-    }
-    if (keyframe) prefix.push(...this.parameterSets.missing(codec, sets));
-    let out = data.subarray(start, end);
-    let nalUnits: Buffer[];
-    if (prefix.length > 0) {
-      out = this.memory.concat([...prefix, out]);
-      const l = findNalUnits(out);
-      nalUnits = l.starts.map((s, i) => out.subarray(s, l.ends[i]));
-    } else {
-      nalUnits = [];
-      for (let i = from; i < to; i++) nalUnits.push(data.subarray(layout.starts[i], layout.ends[i]));
-    }
-    this.events.onFrame({ kind: 'video', codec, pts, dts, keyframe, data: out, nalUnits });
+    const carried = this.carried;
+    this.carried = null;
+    this.events.onFrame(this.units.build(codec, data, layout, from, to, carried, pts, dts));
     return true;
   }
 

@@ -4,13 +4,13 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from '../../../src/logger';
 import { silentLogger } from '../../../src/logger';
-import { parseAdtsHeader } from '../../../src/media/codec/adts';
 import type { AccessUnit, VideoCodec } from '../../../src/media/codec/types';
 import { videoParamsOf } from '../../../src/media/out/http/inband-params';
 import type { RecordingSegmentRef } from '../../../src/media/playback/segment-reading';
 import { SegmentWriter } from '../../../src/media/record/segment-writer';
 import type { FinishedSegment } from '../../../src/media/record/types';
 import type { MediaSink, SinkEndReason, StreamTracks } from '../../../src/media/source/types';
+import { aac8kFrames } from '../helpers/aac-frames';
 import { readMedia } from '../helpers/media-files';
 import { framesOf } from '../helpers/ps-stream';
 
@@ -41,14 +41,7 @@ export function cameraStream(codec: VideoCodec, seconds: number, withAudio: bool
   const video = videoParamsOf(units[0]!)!;
   const tracks: StreamTracks = { video };
   if (withAudio) {
-    const aac = readMedia('aac-8k.aac');
-    const adts: Buffer[] = [];
-    for (let at = 0; at < aac.length; ) {
-      const h = parseAdtsHeader(aac, at);
-      if (!h) break;
-      adts.push(aac.subarray(at, at + h.frameLength));
-      at += h.frameLength;
-    }
+    const adts = aac8kFrames();
     for (let i = 0; (i + 1) * 11520 <= seconds * 90000; i++) {
       const pts = firstPts + i * 11520;
       units.push({ kind: 'audio', codec: 'aac', pts, dts: pts, keyframe: true, data: adts[i % adts.length]! });

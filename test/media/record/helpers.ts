@@ -1,14 +1,15 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAdtsHeader } from '../../../src/media/codec/adts';
 import { splitAnnexB } from '../../../src/media/codec/annexb';
 import type { AccessUnit, VideoParams } from '../../../src/media/codec/types';
 import type { StreamTracks } from '../../../src/media/source/types';
-import { readMedia } from '../helpers/media-files';
+import { aac8kFrames } from '../helpers/aac-frames';
 import { framesOf } from '../helpers/ps-stream';
+
+export { decodeErrors, firstFrameIsKey } from '../helpers/ffmpeg-checks';
 
 const CACHE = join(tmpdir(), 'gbvms-test-media-v1');
 
@@ -42,14 +43,7 @@ export function liveStream(seconds: number, withAudio: boolean): Stream {
     units.push({ kind: 'video', codec: 'h264', pts, dts: pts, keyframe: f.keyframe, data: f.data });
   }
   if (withAudio) {
-    const aac = readMedia('aac-8k.aac');
-    const adts: Buffer[] = [];
-    for (let at = 0; at < aac.length; ) {
-      const h = parseAdtsHeader(aac, at);
-      if (!h) break;
-      adts.push(aac.subarray(at, at + h.frameLength));
-      at += h.frameLength;
-    }
+    const adts = aac8kFrames();
     for (let i = 0; FIRST_PTS + (i + 1) * 11520 <= FIRST_PTS + seconds * 90000; i++) {
       const pts = FIRST_PTS + i * 11520;
       units.push({ kind: 'audio', codec: 'aac', pts, dts: pts, keyframe: true, data: adts[i % adts.length]! });
@@ -72,17 +66,4 @@ export function probeFile(path: string): Probed {
   const out = execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', path], { timeout: 30_000 });
   const parsed = JSON.parse(out.toString('utf8')) as { streams: Probed['streams']; format: { duration: string } };
   return { duration: Number(parsed.format.duration), streams: parsed.streams };
-}
-
-/** Whether the first decoded video frame is a key frame (an I picture). */
-export function firstFrameIsKey(path: string): boolean {
-  const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_frames', '-read_intervals', '%+#1', '-show_entries', 'frame=key_frame,pict_type', '-of', 'json', path], { timeout: 30_000 });
-  const frame = (JSON.parse(out.toString('utf8')) as { frames: { key_frame: number; pict_type: string }[] }).frames[0];
-  return frame?.key_frame === 1 && frame.pict_type === 'I';
-}
-
-/** ffmpeg decodes the whole file; returns its error output ('' when it played cleanly). */
-export function decodeErrors(path: string): string {
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-'], { timeout: 30_000 });
-  return `${r.status === 0 ? '' : `exit ${r.status}\n`}${r.stderr.toString('utf8')}`;
 }
