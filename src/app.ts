@@ -17,6 +17,7 @@ import { MediaPortPool, SsrcAllocator, ssrcRealmDigits } from './media/ports';
 import { createUrlTokenSigner } from './media/access/url-token';
 import { playbackUrls } from './media/access/playback-urls';
 import { LiveStreams } from './sip/play/live-streams';
+import { childText } from './sip/manscdp/xml';
 import { advertisedAddress } from './sip/advertised-address';
 import { RecordingService } from './recording/recording-service';
 import { RetentionSweeper } from './recording/retention';
@@ -101,6 +102,9 @@ export class App {
       },
       { onStart: (outcome) => metrics.liveStarts.inc({ outcome }), onEnd: (reason) => metrics.liveEnds.inc({ reason }) },
     );
+    sip.router.on('notify', (deviceId, doc) => {
+      if (doc.cmdType === 'MediaStatus') live.onMediaStatus(doc.deviceId ?? deviceId, childText(doc.element, 'NotifyType') ?? '');
+    });
     const signer = config.live.requireToken ? createUrlTokenSigner(urlSecret) : null;
     const urls = (streamId: string, requestHost: string) =>
       playbackUrls(streamId, {

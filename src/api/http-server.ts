@@ -8,7 +8,7 @@ import { bearerAuth } from './auth';
 import { errorMiddleware } from './errors';
 import { openApiDocument } from './openapi';
 import { deviceRoutes } from './routes/devices';
-import { streamRoutes, type StreamRouteDeps } from './routes/streams';
+import { devicePlaybackRoutes, streamRoutes, type StreamRouteDeps } from './routes/streams';
 import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings';
 import { exportRoutes } from './routes/exports';
 import { playbackRoutes, type PlaybackRouteDeps } from './routes/playback';
@@ -58,6 +58,7 @@ export function createApiApp(deps: ApiDeps): { app: Koa; api: Router } {
   const routes = new Router();
   routes.use(deviceRoutes(deps.devices).routes());
   routes.use(streamRoutes(deps.streams).routes());
+  routes.use(devicePlaybackRoutes(deps.streams).routes());
   routes.use(recordingRoutes(deps.recordings).routes());
   routes.use(exportRoutes(deps.exports).routes());
   routes.use(playbackRoutes(deps.playback).routes());

@@ -288,7 +288,7 @@ export const openApiDocument = {
           channelId: gbId,
           deviceId: gbId,
           type: { type: 'string', enum: ['ended'] },
-          reason: { type: 'string', enum: ['api', 'idle', 'device-bye', 'rtp-timeout', 'media-closed', 'start-failed', 'shutdown'] },
+          reason: { type: 'string', enum: ['api', 'idle', 'device-bye', 'rtp-timeout', 'media-closed', 'start-failed', 'shutdown', 'end-of-file'] },
           detail: { type: ['string', 'null'] },
         },
       },
@@ -494,6 +494,41 @@ export const openApiDocument = {
         responses: { '200': json(ref('Playback')), ...errors },
       },
       delete: { summary: 'Close the playback', parameters: [{ name: 'streamId', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{20}_playback-\\d+$' } }], responses: { '204': { description: 'Closed' }, ...errors } },
+    },
+    '/channels/{channelId}/device-playback': {
+      post: {
+        summary: "Play (or download) the device's own recordings of a range: GB/T 28181 Playback/Download INVITE; ends at the device's MediaStatus 121",
+        parameters: [p('channelId')],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['start', 'end'],
+                properties: {
+                  start: { description: 'ISO 8601 or epoch ms' },
+                  end: { description: 'At most 24 h after start' },
+                  transport: { type: 'string', enum: ['udp', 'tcp-passive', 'tcp-active'] },
+                  download: { type: 'boolean', default: false, description: 's=Download instead of s=Playback' },
+                  downloadSpeed: { type: 'integer', minimum: 1, maximum: 8 },
+                },
+              },
+            },
+          },
+        },
+        responses: { '200': json(ref('LiveStream')), ...deviceErrors },
+      },
+    },
+    '/device-playback/{streamId}': {
+      get: { summary: 'One device playback session', parameters: [{ name: 'streamId', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{20}_device-\\d+$' } }], responses: { '200': json(ref('LiveStream')), ...errors } },
+      patch: {
+        summary: 'Pause, resume, seek (time) or speed (Scale 0.25-8): MANSRTSP over INFO to the device',
+        parameters: [{ name: 'streamId', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{20}_device-\\d+$' } }],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['action'], properties: { action: { type: 'string', enum: ['pause', 'resume', 'seek', 'speed'] }, time: {}, speed: { type: 'number' } } } } } },
+        responses: { '200': json(ref('LiveStream')), ...deviceErrors },
+      },
+      delete: { summary: 'End the session (BYE)', parameters: [{ name: 'streamId', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{20}_device-\\d+$' } }], responses: { '204': { description: 'Ended' }, ...errors } },
     },
     '/openapi.json': {
       get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI document' } } },

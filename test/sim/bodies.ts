@@ -54,6 +54,18 @@ export function keepaliveBody(style: BodyStyle, deviceId: string, sn: number): B
   ]);
 }
 
+/** Notify MediaStatus, NotifyType 121: the history stream of `channelId` reached the end of its range (A.2.5.4). */
+export function mediaStatusBody(style: BodyStyle, channelId: string, sn: number): Buffer {
+  return document(style, [
+    '<Notify>',
+    '<CmdType>MediaStatus</CmdType>',
+    `<SN>${sn}</SN>`,
+    `<DeviceID>${channelId}</DeviceID>`,
+    '<NotifyType>121</NotifyType>',
+    '</Notify>',
+  ]);
+}
+
 function catalogItem(ch: CatalogChannel): string[] {
   if (ch.node === '215') return ['<Item>', `<DeviceID>${ch.id}</DeviceID>`, `<Name>${xmlText(ch.name)}</Name>`, '</Item>'];
   if (ch.node === '216') {

@@ -5,7 +5,9 @@
  * Call-ID and tags. Quirks (SimQuirks) bend each step the way real cameras do.
  */
 import { parseGbSdp } from '../../src/sip/sdp';
+import { applyMansrtspInfo, type InfoAnswer } from './history-control';
 import { answerSdp, planAnswer, type AnswerPlan } from './invite-offer';
+import { loadSimClip, type SimClip } from './media-clip';
 import { SimMediaStream } from './media-stream';
 import { newNumericToken, topBranch, uriUser, writeResponse, type Eol, type SipRequest } from './sip';
 import type { InboundRequest } from './endpoint';
@@ -30,6 +32,9 @@ export interface SimCallsHost {
   onInviteAnswered(info: InviteOutcome): void;
   onStreamStart(stats: SimStreamStats): void;
   onStreamEnd(stats: SimStreamStats): void;
+  /** A history range was sent in full: send Notify MediaStatus 121 for the channel; resolves with its status. */
+  sendMediaStatus(channelId: string): Promise<number>;
+  onMediaStatusSent(stats: SimStreamStats, status: number): void;
 }
 
 /** The final answer the device gave to one INVITE. */
@@ -145,6 +150,18 @@ export class SimCalls {
     return [200, 'OK'];
   }
 
+  /**
+   * An INFO in one of our history dialogs (MANSRTSP playback control, see ./history-control); undefined when the
+   * INFO belongs to no such dialog (the device then answers 200 as before). A live (s=Play) dialog: 200, no effect.
+   */
+  onInfo(message: SipRequest): InfoAnswer | undefined {
+    const dialog = this.dialogs.get(message.headers.get('call-id') ?? '');
+    if (!dialog || dialog.state === 'ended' || tagOf(message.headers.get('to')) !== dialog.localTag) return undefined;
+    const stream = dialog.stream;
+    if (!stream || stream.stats.session === 'play') return { status: 200, reason: 'OK' };
+    return applyMansrtspInfo(stream, message.headers.get('content-type'), message.body);
+  }
+
   /** Status for a CANCEL (undefined: say nothing); an INVITE still without final answer gets 487. */
   onCancel(message: SipRequest): [number, string] | undefined {
     const tx = this.transactions.get(`${topBranch(message) ?? ''}|${message.headers.get('call-id') ?? ''}`);
@@ -179,6 +196,10 @@ export class SimCalls {
       localHost: host.mediaHost,
       media: host.media,
       ...(host.quirks.stopMediaAfterMs !== undefined ? { stopAfterMs: host.quirks.stopMediaAfterMs } : {}),
+      onComplete: (stats) => {
+        stream.markMediaStatusSent();
+        void host.sendMediaStatus(stats.channelId).then((status) => host.onMediaStatusSent(stream.snapshot(), status));
+      },
       onEnd: (stats) => {
         this.endedStreams.push(stats);
         if (this.endedStreams.length > ENDED_KEPT) this.endedStreams.shift();
@@ -187,8 +208,11 @@ export class SimCalls {
     });
     dialog.stream = stream;
     let port: number;
+    let fileSize: number | undefined;
     try {
       port = await stream.prepare();
+      // History: the clip is needed before answering (a=filesize, seeks by GOP).
+      if (plan.history) fileSize = historyFileSize(await loadSimClip(host.media), (plan.history.end - plan.history.start) * 1000);
     } catch {
       if (dialog.state !== 'ended') this.refuse(dialog.tx, dialog.callId, 500, 'Server Internal Error', dialog.channelId);
       this.finish(dialog, 'connect-failed');
@@ -201,7 +225,7 @@ export class SimCalls {
     const transportParam = host.transport === 'tcp' ? ';transport=tcp' : '';
     this.respond(dialog.tx, 200, 'OK', dialog.localTag, [['Contact', `<sip:${dialog.channelId}@${contact.host}:${contact.port}${transportParam}>`]], {
       type: 'application/sdp',
-      bytes: answerSdp(plan, dialog.channelId, host.mediaHost, port),
+      bytes: answerSdp(plan, dialog.channelId, host.mediaHost, port, fileSize),
     });
     dialog.okSent = true;
     host.onInviteAnswered({ callId: dialog.callId, channelId: dialog.channelId, status: 200 });
@@ -296,4 +320,13 @@ function uriIn(header: string | undefined): string | undefined {
   if (bracketed !== undefined) return bracketed;
   const bare = header.trim().split(';')[0]?.trim();
   return bare === '' ? undefined : bare;
+}
+
+/** PS bytes of `durationMs` of the looped clip: what a Download of that range sends (a=filesize). */
+export function historyFileSize(clip: SimClip, durationMs: number): number {
+  const loops = Math.floor(durationMs / clip.durationMs);
+  const rest = durationMs - loops * clip.durationMs;
+  let bytes = loops * clip.payloadBytes;
+  for (const packet of clip.packets) if (packet.atMs < rest) bytes += packet.payload.length;
+  return bytes;
 }

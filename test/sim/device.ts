@@ -9,12 +9,13 @@
  *   Control/Notify bodies: 200 and nothing more.
  * - INVITE for one of its channels (or, for an IPC, its own ID): live view as a camera does it, see
  *   ./calls (100, 200 with SDP, RTP after the ACK, BYE both ways; 404 for other IDs).
- * - OPTIONS, INFO, NOTIFY: 200. BYE outside a dialog: 481. SUBSCRIBE and anything else: 501.
+ * - INFO in a Playback/Download dialog: MANSRTSP control (./history-control); other INFO, OPTIONS, NOTIFY: 200.
+ *   BYE outside a dialog: 481. SUBSCRIBE and anything else: 501.
  * - A retransmitted request (same branch) gets the same response again and is not processed twice.
  */
 import { EventEmitter } from 'node:events';
 import { SimCalls, type InviteOutcome } from './calls';
-import { catalogBody, deviceInfoBody, deviceStatusBody, keepaliveBody, readCommand, type BodyStyle, type CatalogChannel } from './bodies';
+import { catalogBody, mediaStatusBody, deviceInfoBody, deviceStatusBody, keepaliveBody, readCommand, type BodyStyle, type CatalogChannel } from './bodies';
 import { buildAuthorization, parseChallenge, type DigestChallenge } from './digest';
 import { SimEndpoint, type InboundRequest } from './endpoint';
 import { loadSimClip, type SimClip } from './media-clip';
@@ -43,6 +44,8 @@ export interface SimDeviceEvents {
   /** The ACK came: media starts (state 'sending', or 'silent' with the noMedia quirk). */
   streamStart: [stats: SimStreamStats];
   streamEnd: [stats: SimStreamStats];
+  /** A Playback/Download range was sent in full and Notify MediaStatus 121 answered with `status`. */
+  mediaStatusSent: [stats: SimStreamStats, status: number];
 }
 
 /** How the fleet hands a shared socket to its devices. */
@@ -128,6 +131,11 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
       onInviteAnswered: (outcome) => this.emit('invite', outcome),
       onStreamStart: (stats) => this.emit('streamStart', stats),
       onStreamEnd: (stats) => this.emit('streamEnd', stats),
+      sendMediaStatus: async (channelId) => {
+        this.sn++;
+        return (await this.sendMessage(mediaStatusBody(this.style, channelId, this.sn))).status;
+      },
+      onMediaStatusSent: (stats, status) => this.emit('mediaStatusSent', stats, status),
     });
   }
 
@@ -367,6 +375,15 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     if (message.method === 'INVITE') {
       this.calls.onInvite({ message, raw, reply });
       return;
+    }
+    if (message.method === 'INFO') {
+      const info = this.calls.onInfo(message);
+      if (info) {
+        const bytes = writeResponse(message, info.status, info.reason, this.toTag, [['User-Agent', this.userAgent]], this.eol, info.body);
+        this.rememberServerTransaction(key, bytes);
+        reply(bytes);
+        return;
+      }
     }
     const answer = message.method === 'BYE' ? this.calls.onBye(message) : message.method === 'CANCEL' ? this.calls.onCancel(message) : statusFor(message.method);
     if (!answer) return;

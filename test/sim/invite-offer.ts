@@ -15,13 +15,28 @@ export interface AnswerPlan {
   offeredSsrc: string | null;
   /** SSRC of the RTP packets and, zero-padded, the answer's y=. */
   ssrc: number;
+  /** s=Playback / s=Download: the range of the offer's t= and, for Download, a=downloadspeed. */
+  history?: HistoryPlan;
+}
+
+export interface HistoryPlan {
+  session: 'playback' | 'download';
+  /** t= as offered, Unix seconds (end > start). */
+  start: number;
+  end: number;
+  /** a=downloadspeed (default 1); Download only. */
+  downloadSpeed: number;
 }
 
 export type PlanResult = { ok: true; plan: AnswerPlan } | { ok: false; reason: string };
 
-/** Live view only (s=Play), a video m= line with a PS payload (or PT 96), and a c= address. */
+/**
+ * s=Play, or s=Playback / s=Download with a t= range (end after start; u= is not checked), a video
+ * m= line with a PS payload (or PT 96), and a c= address.
+ */
 export function planAnswer(sdp: GbSdp, quirks: SimQuirks): PlanResult {
-  if (sdp.sessionName !== 'Play') return { ok: false, reason: `session ${sdp.sessionName} is not simulated` };
+  const history = historyOf(sdp);
+  if (sdp.sessionName !== 'Play' && !history) return { ok: false, reason: `session ${sdp.sessionName} is not simulated (or has no t= range)` };
   const video = sdp.media.find((m) => m.kind === 'video');
   if (!video) return { ok: false, reason: 'no video m= line' };
   const host = video.connection ?? sdp.connection;
@@ -37,8 +52,15 @@ export function planAnswer(sdp: GbSdp, quirks: SimQuirks): PlanResult {
       payloadType: ps.pt,
       offeredSsrc: sdp.ssrc,
       ssrc: answerSsrc(sdp.ssrcNumber, quirks),
+      ...(history ? { history: { ...history, downloadSpeed: video.downloadSpeed ?? 1 } } : {}),
     },
   };
+}
+
+function historyOf(sdp: GbSdp): Omit<HistoryPlan, 'downloadSpeed'> | undefined {
+  const session = sdp.sessionName === 'Playback' ? 'playback' : sdp.sessionName === 'Download' ? 'download' : undefined;
+  if (!session || !(sdp.endTime > sdp.startTime)) return undefined;
+  return { session, start: sdp.startTime, end: sdp.endTime };
 }
 
 function answerSsrc(offered: number | null, quirks: SimQuirks): number {
@@ -49,11 +71,17 @@ function answerSsrc(offered: number | null, quirks: SimQuirks): number {
   return offered;
 }
 
-/** The 200 OK's SDP: the camera's own address and port, sendonly, y=, and for TCP the opposite setup role. */
-export function answerSdp(plan: AnswerPlan, channelId: string, address: string, port: number): Buffer {
+/**
+ * The 200 OK's SDP: the camera's own address and port, sendonly, y=, for TCP the opposite setup role;
+ * for history the offer's s= and t=, and for Download a=filesize.
+ */
+export function answerSdp(plan: AnswerPlan, channelId: string, address: string, port: number, fileSize?: number): Buffer {
+  const { history } = plan;
   return Buffer.from(
     buildGbSdpAnswer({
-      sessionName: 'Play',
+      sessionName: history ? (history.session === 'playback' ? 'Playback' : 'Download') : 'Play',
+      ...(history ? { startTime: history.start, endTime: history.end } : {}),
+      ...(history?.session === 'download' && fileSize !== undefined ? { fileSize } : {}),
       username: channelId,
       address,
       port,

@@ -33,6 +33,32 @@ export function offer(port: number, o: OfferOptions = {}): string {
   });
 }
 
+export interface HistoryOfferOptions extends OfferOptions {
+  session: 'Playback' | 'Download';
+  channelId: string;
+  /** Unix seconds. */
+  start: number;
+  end: number;
+  downloadSpeed?: number;
+}
+
+/** A Playback or Download offer (u=<channelId>:0, t=start end, a=downloadspeed for Download). */
+export function historyOffer(port: number, o: HistoryOfferOptions): string {
+  return buildGbSdp({
+    sessionName: o.session,
+    username: SERVER_ID,
+    address: '127.0.0.1',
+    port,
+    transport: o.transport ?? 'udp',
+    ...(o.setup ? { setup: o.setup } : {}),
+    uri: `${o.channelId}:0`,
+    startTime: o.start,
+    endTime: o.end,
+    ...(o.downloadSpeed !== undefined ? { downloadSpeed: o.downloadSpeed } : {}),
+    ssrc: o.ssrc ?? '1100000001',
+  });
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -7,7 +7,8 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import { writeRtpHeader } from '../../src/media/rtp/packet';
-import { loadSimClip, resolveMediaOptions, type ClipPacket, type SimClip } from './media-clip';
+import { PTS_WRAP } from '../../src/media/ps/timestamp';
+import { loadSimClip, resolveMediaOptions, SIM_FPS, type ClipPacket, type SimClip } from './media-clip';
 import { mediaPacer, type PacedStream } from './media-pacer';
 import { shiftPackTime } from './ps-retime';
 import type { AnswerPlan } from './invite-offer';
@@ -23,7 +24,15 @@ export interface SimMediaStreamOptions {
   /** Quirk: go silent this long after the first packet. */
   stopAfterMs?: number;
   onEnd(stats: SimStreamStats): void;
+  /** History: the whole range was sent (state 'complete'); the dialog stays up. */
+  onComplete?(stats: SimStreamStats): void;
 }
+
+/** Playback/Download pace limits (MANSRTSP Scale, a=downloadspeed). */
+export const MIN_SCALE = 0.25;
+export const MAX_SCALE = 8;
+const FRAME_MS = 1000 / SIM_FPS;
+const FRAME_TICKS = 90000 / SIM_FPS;
 
 /** More queued on a TCP connection than this and packets are dropped, as a camera's send buffer overflows. */
 const MAX_TCP_QUEUE = 4 << 20;
@@ -51,7 +60,15 @@ export class SimMediaStream implements PacedStream {
   private tcpConnected = false;
   private acked = false;
   private paced = false;
-  private startAt = 0;
+  /** Media time (ms on the looped clip's timeline, which is also the offset in a history range) the pacer has reached. */
+  private clockMs = 0;
+  private lastTickAt = 0;
+  private wallStartAt: number | undefined;
+  /** Added to every timestamp after a seek so that PTS/SCR/RTP time keep growing. */
+  private tsShift = 0;
+  private lastTs: number | undefined;
+  /** History: ms of media in the range. */
+  private readonly limitMs: number | undefined;
   private index = 0;
   private loop = 0;
   private seq = Math.floor(Math.random() * 65536);
@@ -62,9 +79,16 @@ export class SimMediaStream implements PacedStream {
 
   constructor(private readonly options: SimMediaStreamOptions) {
     const { plan } = options;
+    const history = plan.history;
+    this.limitMs = history ? (history.end - history.start) * 1000 : undefined;
     this.spread = resolveMediaOptions(options.media).pacing === 'spread';
     this.clipPromise = loadSimClip(options.media);
-    this.clipPromise.catch(() => undefined);
+    this.clipPromise.then(
+      (clip) => {
+        this.clip ??= clip;
+      },
+      () => undefined,
+    );
     this.stats = {
       callId: options.callId,
       channelId: options.channelId,
@@ -83,6 +107,14 @@ export class SimMediaStream implements PacedStream {
       droppedPackets: 0,
       sendErrors: 0,
       invitedAt: Date.now(),
+      session: history?.session ?? 'play',
+      rangeStart: history?.start ?? 0,
+      rangeEnd: history?.end ?? 0,
+      mediaSentSeconds: 0,
+      scale: history?.session === 'download' ? clampScale(history.downloadSpeed) : 1,
+      paused: false,
+      infoCommands: [],
+      mediaStatusSent: false,
     };
   }
 
@@ -91,7 +123,7 @@ export class SimMediaStream implements PacedStream {
   }
 
   snapshot(): SimStreamStats {
-    return { ...this.stats, remote: { ...this.stats.remote } };
+    return { ...this.stats, remote: { ...this.stats.remote }, infoCommands: [...this.stats.infoCommands] };
   }
 
   /** Opens what the answer announces and returns its port: the UDP socket, the listening socket, or a reserved port. */
@@ -130,6 +162,64 @@ export class SimMediaStream implements PacedStream {
     mediaPacer.remove(this);
   }
 
+  /** MANSRTSP PAUSE: stop sending, keep the position. */
+  pause(): void {
+    if (this.ended) return;
+    this.stats.paused = true;
+    this.paced = false;
+    mediaPacer.remove(this);
+  }
+
+  /**
+   * MANSRTSP PLAY: resume (from the pause position, or from `positionSec` in the range, snapped back to its
+   * GOP's key frame) at `scale` when given. A seek after the range was complete sends again from there.
+   */
+  play(positionSec?: number, scale?: number): void {
+    if (this.ended || this.stats.state === 'silent') return;
+    if (scale !== undefined) this.stats.scale = clampScale(scale);
+    if (positionSec !== undefined) this.seek(positionSec * 1000);
+    this.stats.paused = false;
+    if (this.clipReady()) this.schedule();
+  }
+
+  /** Scale alone: the pace changes, sending goes on (or stays paused). */
+  setScale(scale: number): void {
+    this.stats.scale = clampScale(scale);
+  }
+
+  /** Marks the MediaStatus notification as sent. */
+  markMediaStatusSent(): void {
+    this.stats.mediaStatusSent = true;
+  }
+
+  private seek(ms: number): void {
+    const clip = this.clip;
+    if (!clip) return;
+    const gopMs = clip.options.gopFrames * FRAME_MS;
+    const limit = this.limitMs ?? Infinity;
+    const target = Math.max(0, Math.min(Math.floor(ms / gopMs) * gopMs, limit));
+    this.loop = Math.floor(target / clip.durationMs);
+    const within = target - this.loop * clip.durationMs;
+    const index = clip.packets.findIndex((p) => p.atMs >= within);
+    if (index < 0) {
+      this.index = 0;
+      this.loop++;
+    } else {
+      this.index = index;
+    }
+    this.clockMs = target;
+    this.stats.mediaSentSeconds = target / 1000;
+    const next = clip.packets[this.index];
+    if (next && this.lastTs !== undefined) this.tsShift = this.lastTs + FRAME_TICKS - (next.timestamp + this.loop * clip.durationTicks);
+    if (this.stats.state === 'complete' && target < limit) this.stats.state = 'sending';
+  }
+
+  /** Media may flow: the ACK came, the clip is loaded and, for TCP, the connection is up. */
+  private clipReady(): boolean {
+    if (!this.clip || !this.acked) return false;
+    return this.options.plan.transport === 'udp' || this.tcpConnected;
+  }
+
   /** Ends the stream and closes its sockets. Idempotent. */
   end(reason: SimStreamEndReason): void {
     if (this.ended) return;
@@ -146,22 +236,28 @@ export class SimMediaStream implements PacedStream {
   sendDue(now: number): void {
     const clip = this.clip;
     if (!clip || !this.paced) return;
-    let elapsed = now - this.startAt;
-    if (this.options.stopAfterMs !== undefined && elapsed >= this.options.stopAfterMs) {
+    if (this.options.stopAfterMs !== undefined && now - (this.wallStartAt ?? now) >= this.options.stopAfterMs) {
       this.silence();
       return;
     }
+    const rate = this.stats.scale;
+    this.clockMs += (now - this.lastTickAt) * rate;
+    this.lastTickAt = now;
     const batch: TcpBatch | undefined = this.tcp ? { buffers: [], packets: 0, bytes: 0, frames: 0 } : undefined;
+    let complete = false;
     for (;;) {
       const packet = clip.packets[this.index];
       if (!packet) break;
-      const due = this.loop * clip.durationMs + packet.atMs + (this.spread ? packet.spreadMs : 0);
-      if (due > elapsed) break;
-      if (elapsed - due > MAX_BEHIND_MS) {
-        this.startAt += elapsed - due;
-        elapsed = due;
+      const mediaAt = this.loop * clip.durationMs + packet.atMs;
+      if (this.limitMs !== undefined && mediaAt >= this.limitMs) {
+        complete = true;
+        break;
       }
+      const due = mediaAt + (this.spread ? packet.spreadMs : 0);
+      if (due > this.clockMs) break;
+      if (this.clockMs - due > MAX_BEHIND_MS * Math.max(1, rate)) this.clockMs = due;
       this.send(packet, clip, batch);
+      this.stats.mediaSentSeconds = Math.max(this.stats.mediaSentSeconds, (mediaAt + FRAME_MS) / 1000);
       if (++this.index === clip.packets.length) {
         this.index = 0;
         this.loop++;
@@ -169,10 +265,21 @@ export class SimMediaStream implements PacedStream {
       }
     }
     if (batch && batch.packets > 0) this.writeTcp(batch);
+    if (complete) this.complete();
+  }
+
+  private complete(): void {
+    this.stats.state = 'complete';
+    this.stats.mediaSentSeconds = (this.limitMs ?? 0) / 1000;
+    this.paced = false;
+    mediaPacer.remove(this);
+    this.options.onComplete?.(this.snapshot());
   }
 
   private send(packet: ClipPacket, clip: SimClip, batch: TcpBatch | undefined): void {
-    const delta = this.loop * clip.durationTicks;
+    const raw = this.loop * clip.durationTicks + this.tsShift;
+    this.lastTs = packet.timestamp + raw;
+    const delta = ((raw % PTS_WRAP) + PTS_WRAP) % PTS_WRAP;
     let payload = packet.payload;
     if (delta !== 0 && packet.time) {
       payload = Buffer.from(payload);
@@ -220,9 +327,10 @@ export class SimMediaStream implements PacedStream {
   }
 
   private schedule(): void {
-    if (this.ended || this.paced || this.stats.state !== 'sending') return;
+    if (this.ended || this.paced || this.stats.paused || this.stats.state !== 'sending') return;
     this.paced = true;
-    this.startAt = performance.now();
+    this.lastTickAt = performance.now();
+    this.wallStartAt ??= this.lastTickAt;
     mediaPacer.add(this);
   }
 
@@ -332,4 +440,8 @@ function reservePort(host: string): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+function clampScale(scale: number): number {
+  return Math.min(MAX_SCALE, Math.max(MIN_SCALE, scale));
 }

@@ -82,6 +82,12 @@ export class MiniCall {
     return this.request('BYE', [['To', this.toWithTag()]], timeoutMs);
   }
 
+  /** In-dialog INFO (MANSRTSP playback control by default); resolves with the final response. */
+  info(body: string, contentType = 'Application/MANSRTSP', timeoutMs = 2000): Promise<MiniMessage> {
+    this.cseq++;
+    return this.request('INFO', [['To', this.toWithTag()], ['Content-Type', contentType]], timeoutMs, undefined, 'INFO', Buffer.from(body, 'latin1'));
+  }
+
   /** CANCEL of the INVITE (same branch and CSeq number). */
   cancel(timeoutMs = 2000): Promise<MiniMessage> {
     return this.request('CANCEL', [['To', `<sip:${this.options.toUser ?? this.options.target}@${this.registrar.realm}>`]], timeoutMs, this.branch, 'CANCEL');
@@ -91,12 +97,20 @@ export class MiniCall {
     this.registrar.off('received', this.onReceived);
   }
 
-  private async request(method: string, extra: Array<[string, string]>, timeoutMs: number, branch = `z9hG4bK${hex(6)}`, cseqMethod = method): Promise<MiniMessage> {
+  private async request(
+    method: string,
+    extra: Array<[string, string]>,
+    timeoutMs: number,
+    branch = `z9hG4bK${hex(6)}`,
+    cseqMethod = method,
+    body?: Buffer,
+  ): Promise<MiniMessage> {
     const waiting = this.registrar.waitFor(
       (r) => r.message.status !== undefined && (header(r.message, 'via') ?? '').includes(branch) && (header(r.message, 'cseq') ?? '').endsWith(cseqMethod),
       timeoutMs,
     );
-    this.registrar.send(this.head(method, branch, extra, 0, cseqMethod), this.peer());
+    const head = this.head(method, branch, extra, body?.length ?? 0, cseqMethod);
+    this.registrar.send(body ? Buffer.concat([head, body]) : head, this.peer());
     return (await waiting).message;
   }
 
@@ -120,7 +134,7 @@ export class MiniCall {
       `From: <sip:${this.options.serverId}@${this.registrar.realm}>;tag=${this.fromTag}`,
       ...extra.filter(([n]) => n === 'To').map(([n, v]) => `${n}: ${v}`),
       `Call-ID: ${this.callId}`,
-      `CSeq: ${method === 'BYE' ? this.cseq : 20} ${cseqMethod}`,
+      `CSeq: ${method === 'BYE' || method === 'INFO' ? this.cseq : 20} ${cseqMethod}`,
       `Contact: <sip:${this.options.serverId}@127.0.0.1:${local}>`,
       'Max-Forwards: 70',
       ...extra.filter(([n]) => n !== 'To').map(([n, v]) => `${n}: ${v}`),

@@ -110,6 +110,9 @@ export interface SimMediaOptions {
  */
 export type SimStreamTransport = 'udp' | 'tcp-passive' | 'tcp-active';
 
+/** s=Play (live), s=Playback, s=Download. */
+export type SimSessionKind = 'play' | 'playback' | 'download';
+
 export type SimStreamEndReason =
   | 'bye-received'
   | 'bye-sent'
@@ -136,8 +139,26 @@ export interface SimStreamStats {
   /** SSRC of the RTP packets. */
   ssrc: number;
   codec: 'h264' | 'h265';
-  /** answering: INVITE taken, no ACK yet; sending: media flows (or waits for TCP); silent: media stopped by a quirk. */
-  state: 'answering' | 'sending' | 'silent' | 'ended';
+  /**
+   * answering: INVITE taken, no ACK yet; sending: media flows (or waits for TCP, or is paused); silent: media
+   * stopped by a quirk or a MANSRTSP TEARDOWN; complete: a Playback/Download range was sent in full (dialog still up).
+   */
+  state: 'answering' | 'sending' | 'silent' | 'complete' | 'ended';
+  /** What the INVITE's s= asked for. */
+  session: SimSessionKind;
+  /** The offer's t= (Unix seconds); 0 and 0 for live view. */
+  rangeStart: number;
+  rangeEnd: number;
+  /** History: position in the range (s) up to which media has been sent (rangeEnd - rangeStart once complete). Live: media time sent. */
+  mediaSentSeconds: number;
+  /** Pace in media seconds per second: 1 live, the MANSRTSP Scale for Playback, downloadspeed (max 8) then Scale for Download. */
+  scale: number;
+  /** A MANSRTSP PAUSE holds the stream. */
+  paused: boolean;
+  /** Methods of the MANSRTSP INFOs received in this dialog, in order (unparsable ones as 'INVALID'). */
+  infoCommands: string[];
+  /** The MediaStatus (NotifyType 121) MESSAGE went out for this stream. */
+  mediaStatusSent: boolean;
   /** RTP packets and their bytes (12-byte header + payload; the TCP length prefix not counted). */
   packets: number;
   bytes: number;

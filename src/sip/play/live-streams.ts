@@ -7,6 +7,7 @@ import type { DeviceMessenger, PlatformIdentity } from '../device/messenger';
 import type { SipPeer } from '../message/types';
 import { parseGbSdp, ssrcToNumber } from '../sdp';
 import { SipTimeoutError, type Dialog, type SipEndpoint } from '../transaction';
+import { buildMansrtsp, MANSRTSP_CONTENT_TYPE } from '../mansrtsp';
 import { buildPlayInvite } from './play-invite';
 import { StreamEventLog, type StreamEvent, type StreamEndReason } from './stream-events';
 
@@ -31,6 +32,20 @@ export interface LiveStreamsMetrics {
 
 export type LiveStreamState = 'starting' | 'live' | 'stopping';
 
+/** What a device's own recordings are asked for: a range, played (Playback) or fetched fast (Download). */
+export interface DeviceHistoryRequest {
+  session: 'Playback' | 'Download';
+  /** ms UTC. */
+  start: number;
+  end: number;
+  /** Download only: 1-8 (a=downloadspeed). */
+  downloadSpeed?: number;
+  transport?: RtpTransport;
+}
+
+/** Playback control sent to the device as MANSRTSP over INFO. */
+export type DevicePlaybackControl = { action: 'pause' } | { action: 'resume' } | { action: 'seek'; time: number } | { action: 'speed'; speed: number };
+
 /** A running live stream as the API shows it. */
 export interface LiveStreamView {
   streamId: string;
@@ -46,6 +61,9 @@ export interface LiveStreamView {
   uptimeSec: number;
   viewers: number;
   media: MediaStreamInfo | null;
+  /** 'live', or a session of the device's own recordings. */
+  kind: 'live' | 'playback' | 'download';
+  range: { start: number; end: number } | null;
 }
 
 interface LiveStream {
@@ -67,6 +85,9 @@ interface LiveStream {
   starting: Promise<void>;
   /** The media node has the stream open. */
   mediaOpen: boolean;
+  history: DeviceHistoryRequest | null;
+  /** CSeq of our MANSRTSP commands in this dialog. */
+  rtspSeq: number;
 }
 
 /** A newly started stream gets this long for its first viewer even when idleStopMs is shorter. */
@@ -80,6 +101,7 @@ const FIRST_VIEWER_GRACE_MS = 10000;
 export class LiveStreams {
   private readonly streams = new Map<string, LiveStream>();
   private readonly events = new StreamEventLog(200);
+  private nextHistory = 1;
   private renewTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -129,6 +151,8 @@ export class LiveStreams {
       idleTimer: null,
       starting: Promise.resolve(),
       mediaOpen: false,
+      history: null,
+      rtspSeq: 0,
     };
     const started = this.start(stream);
     stream.starting = started.then(
@@ -145,6 +169,81 @@ export class LiveStreams {
     }
     this.metrics?.onStart('ok');
     return this.get(channelId);
+  }
+
+  /**
+   * A session of the device's own recordings (GB/T 28181 Playback or Download): a stream named
+   * `<channelId>_device-<n>`, served by the same outputs, ended by the device's MediaStatus 121.
+   */
+  async fromDevice(channelId: string, request: DeviceHistoryRequest): Promise<LiveStreamView> {
+    if (this.closed) throw new AppError('unavailable', 'the server is shutting down');
+    if (!(request.end > request.start)) throw new AppError('bad_request', 'end must be after start');
+    const deviceId = await this.deviceOf(channelId);
+    const stream: LiveStream = {
+      streamId: `${channelId}_device-${this.nextHistory++}`,
+      channelId,
+      deviceId,
+      transport: request.transport ?? this.options.defaultTransport,
+      state: 'starting',
+      offeredSsrc: '',
+      answeredSsrc: null,
+      keepRunning: false,
+      startedAt: Date.now(),
+      viewers: 0,
+      dialog: null,
+      port: null,
+      ssrc: null,
+      idleTimer: null,
+      starting: Promise.resolve(),
+      mediaOpen: false,
+      history: request,
+      rtspSeq: 0,
+    };
+    this.streams.set(stream.streamId, stream);
+    const started = this.start(stream);
+    stream.starting = started.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      await started;
+    } catch (err) {
+      await this.teardown(stream, 'start-failed', err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+    return this.get(stream.streamId);
+  }
+
+  /** Pause, resume, seek or speed of a device playback: MANSRTSP in an INFO of its dialog. */
+  async controlDevice(streamId: string, control: DevicePlaybackControl): Promise<LiveStreamView> {
+    const stream = this.mustGet(streamId);
+    const history = stream.history;
+    if (history === null || stream.dialog === null) throw new AppError('bad_request', `${streamId} is not a playback of device recordings`);
+    const cseq = ++stream.rtspSeq;
+    const body =
+      control.action === 'pause'
+        ? buildMansrtsp({ method: 'PAUSE', cseq })
+        : control.action === 'resume'
+          ? buildMansrtsp({ method: 'PLAY', cseq, rangeStartSec: 'now' })
+          : control.action === 'seek'
+            ? buildMansrtsp({ method: 'PLAY', cseq, rangeStartSec: Math.max(0, (control.time - history.start) / 1000) })
+            : buildMansrtsp({ method: 'PLAY', cseq, scale: control.speed });
+    let response;
+    try {
+      response = await stream.dialog.request('INFO', { headers: [['Content-Type', MANSRTSP_CONTENT_TYPE]], body: Buffer.from(body, 'latin1'), timeoutMs: 5000 });
+    } catch (err) {
+      throw new AppError('device_timeout', `device ${stream.deviceId} did not answer the ${control.action}: ${(err as Error).message}`);
+    }
+    if (response.status >= 300) throw new AppError('device_error', `device ${stream.deviceId} refused ${control.action}: ${response.status} ${response.reason}`);
+    return this.get(streamId);
+  }
+
+  /** MediaStatus from a device: 121 (end of file) ends its channel's playback and download sessions. */
+  onMediaStatus(channelId: string, notifyType: string): void {
+    if (notifyType.trim() !== '121') return;
+    for (const stream of [...this.streams.values()]) {
+      if (stream.history !== null && stream.channelId === channelId && stream.state === 'live') void this.teardown(stream, 'end-of-file');
+    }
   }
 
   /** Stops a channel's live stream at once (BYE, port freed); false when none runs. */
@@ -217,7 +316,7 @@ export class LiveStreams {
     const peer: SipPeer = { transport: registration.transport, address: registration.address, port: registration.port };
     try {
       stream.port = await this.ports.acquire(stream.streamId);
-      stream.ssrc = await this.ssrcs.acquire('live', this.options.realmDigits, stream.streamId);
+      stream.ssrc = await this.ssrcs.acquire(stream.history === null ? 'live' : 'history', this.options.realmDigits, stream.streamId);
     } catch (err) {
       if (err instanceof MediaPortsExhaustedError || err instanceof SsrcExhaustedError) throw new AppError('unavailable', err.message);
       throw err;
@@ -244,6 +343,16 @@ export class LiveStreams {
       mediaPort: stream.port.port,
       transport: stream.transport,
       ssrc: stream.offeredSsrc,
+      ...(stream.history !== null
+        ? {
+            history: {
+              session: stream.history.session,
+              start: stream.history.start,
+              end: stream.history.end,
+              ...(stream.history.session === 'Download' ? { downloadSpeed: Math.min(8, Math.max(1, Math.round(stream.history.downloadSpeed ?? 4))) } : {}),
+            },
+          }
+        : {}),
     });
     const log = this.logger.child({ deviceId: stream.deviceId, channelId: stream.channelId, callId: invite.headers.get('call-id') });
     let result;
@@ -408,6 +517,8 @@ export class LiveStreams {
       uptimeSec: Math.round((Date.now() - stream.startedAt) / 1000),
       viewers: media?.viewers ?? stream.viewers,
       media,
+      kind: stream.history === null ? 'live' : stream.history.session === 'Download' ? 'download' : 'playback',
+      range: stream.history !== null ? { start: stream.history.start, end: stream.history.end } : null,
     };
   }
 }

@@ -15,16 +15,27 @@ export interface PlayInviteInput {
   transport: RtpTransport;
   /** y= digits. */
   ssrc: string;
+  /** Device recordings (s=Playback / s=Download) instead of live view. */
+  history?: { session: 'Playback' | 'Download'; start: number; end: number; downloadSpeed?: number };
 }
 
 /**
- * The INVITE for live view (GB/T 28181-2022 9.2): s=Play, the transport asked, y= with our SSRC,
- * and the Subject `<channel>:<ssrc>,<platform>:0` that devices and NVRs use to tell sessions apart.
+ * The INVITE for live view (GB/T 28181-2022 9.2: s=Play) or for a device's recordings (9.8/9.9:
+ * s=Playback or s=Download with u= and t=): the transport asked, y= with our SSRC, and the Subject `<channel>:<ssrc>,<platform>:0` that devices and NVRs use to tell sessions apart.
  */
 export function buildPlayInvite(input: PlayInviteInput): SipRequest {
   const { platform, channelId, peer } = input;
+  const history = input.history;
   const sdp = buildGbSdp({
-    sessionName: 'Play',
+    sessionName: history?.session ?? 'Play',
+    ...(history !== undefined
+      ? {
+          uri: `${channelId}:0`,
+          startTime: Math.floor(history.start / 1000),
+          endTime: Math.ceil(history.end / 1000),
+          ...(history.downloadSpeed !== undefined ? { downloadSpeed: history.downloadSpeed } : {}),
+        }
+      : {}),
     username: platform.id,
     address: input.mediaAddress,
     port: input.mediaPort,

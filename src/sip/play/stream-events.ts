@@ -1,5 +1,5 @@
 /** Why a live stream ended, as logged, counted and shown by the API. */
-export type StreamEndReason = 'api' | 'idle' | 'device-bye' | 'rtp-timeout' | 'media-closed' | 'start-failed' | 'shutdown';
+export type StreamEndReason = 'api' | 'idle' | 'device-bye' | 'rtp-timeout' | 'media-closed' | 'start-failed' | 'shutdown' | 'end-of-file';
 
 export interface StreamEvent {
   time: number;
