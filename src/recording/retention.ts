@@ -93,14 +93,23 @@ export class RetentionSweeper {
     // holds nothing to delete (older footage of such channels), the rest waits for the quota pass.
     const cutoff = now - this.options.defaultRetentionDays * DAY_MS;
     await this.expire({ endBefore: cutoff }, (s) => s.end <= now - daysOf(s.channelId) * DAY_MS, result);
-    // Quota and free space: oldest first until both hold.
-    for (let rounds = 0; rounds < 1000 && (await this.overLimit()); rounds++) {
-      const batch = (await this.index.oldestRecordingSegments({ limit: 50 })).filter((s) => !this.inUse.has(s.id));
+    // Quota and free space: oldest first, just enough to bring both back.
+    for (let rounds = 0; rounds < 1000; rounds++) {
+      const excess = await this.excessBytes();
+      if (excess <= 0) break;
+      const batch = (await this.index.oldestRecordingSegments({ limit: 50 })).filter((seg) => !this.inUse.has(seg.id));
       if (batch.length === 0) {
-        this.logger.error('footage is over its quota or the disk is nearly full, and nothing more may be deleted (all locked or in use)');
+        this.logger.error({ excess }, 'footage is over its quota or the disk is nearly full, and nothing more may be deleted (all locked or in use)');
         break;
       }
-      await this.remove(batch, result);
+      const pick: RecordingSegment[] = [];
+      let freed = 0;
+      for (const seg of batch) {
+        pick.push(seg);
+        freed += seg.bytes;
+        if (freed >= excess) break;
+      }
+      await this.remove(pick, result);
     }
     if (result.deleted > 0) this.logger.info({ ...result }, 'retention sweep deleted footage');
     return result;
@@ -117,17 +126,19 @@ export class RetentionSweeper {
     }
   }
 
-  private async overLimit(): Promise<boolean> {
-    if (this.options.maxBytes > 0 && (await this.index.recordingTotals()).bytes > this.options.maxBytes) return true;
+  /** Bytes to free for the quota and the free-space floor to hold (0 or less: nothing to do). */
+  private async excessBytes(): Promise<number> {
+    let excess = 0;
+    if (this.options.maxBytes > 0) excess = (await this.index.recordingTotals()).bytes - this.options.maxBytes;
     if (this.options.minFreeBytes > 0) {
       try {
         const fs = await statfs(this.options.footageRoot);
-        if (fs.bavail * fs.bsize < this.options.minFreeBytes) return true;
-      } catch {
-        return false;
+        excess = Math.max(excess, this.options.minFreeBytes - fs.bavail * fs.bsize);
+      } catch (err) {
+        this.logger.warn({ err }, 'could not read the free space of the footage disk');
       }
     }
-    return false;
+    return excess;
   }
 
   private async remove(segments: readonly RecordingSegment[], result: SweepResult): Promise<void> {
