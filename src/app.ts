@@ -24,6 +24,7 @@ import { RetentionSweeper } from './recording/retention';
 import { reindexFootage } from './recording/reindex-footage';
 import { ExportJobs } from './media/export/export-jobs';
 import { PlaybackService } from './recording/playback-service';
+import { ExportRecords } from './recording/export-records';
 import { createIndexStore, createStateStore } from './storage/factory';
 import type { IndexStore, StateStore } from './storage/ports';
 
@@ -44,6 +45,7 @@ export class App {
     readonly recordings: RecordingService,
     readonly retention: RetentionSweeper,
     readonly exports: ExportJobs,
+    private readonly exportRecords: ExportRecords,
     readonly http: Server,
     readonly apiToken: string,
     readonly metrics: Metrics,
@@ -144,6 +146,9 @@ export class App {
         return segments;
       },
     });
+    mkdirSync(join(config.dataDir, 'exports'), { recursive: true });
+    const exportRecords = new ExportRecords(config.dataDir, logger.child({ module: 'export' }));
+    exportRecords.attach(exports);
     exports.on('change', (job) => {
       if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled') {
         exportHolds.get(job.id)?.();
@@ -195,7 +200,7 @@ export class App {
     retention.start();
     const address = http.address();
     logger.info({ host: config.http.host, port: typeof address === 'object' && address ? address.port : config.http.port }, 'HTTP API listening');
-    return new App(config, logger, index, state, sip, media, live, recordings, retention, exports, http, apiToken, metrics, api);
+    return new App(config, logger, index, state, sip, media, live, recordings, retention, exports, exportRecords, http, apiToken, metrics, api);
   }
 
   get httpPort(): number {
@@ -217,6 +222,7 @@ export class App {
       this.http.closeAllConnections();
     });
     await this.exports.close();
+    await this.exportRecords.flush();
     await this.retention.stop();
     await this.recordings.close();
     await this.live.close();

@@ -179,6 +179,20 @@ describe('recording a camera to disk', { skip }, () => {
     for (const seg of list) assert.equal(existsSync(join(server.dataDir, 'footage', seg.path)), seg.id === keep.id);
   });
 
+  test('export jobs and their hashes survive a restart', async () => {
+    const before = (await (await server.api('/api/v1/exports')).json()) as { items: Array<{ id: string; state: string; result?: { sha256: string } }> };
+    const done = before.items.find((j) => j.state === 'done');
+    assert.ok(done !== undefined);
+    const dataDir = server.dataDir;
+    await server.stop({ keepData: true });
+    server = await startTestServer({ 'record.minFreeBytes': 0 }, { dataDir });
+    const after = (await (await server.api(`/api/v1/exports/${done.id}`)).json()) as { state: string; result?: { sha256: string } };
+    assert.equal(after.state, 'done');
+    assert.equal(after.result?.sha256, done.result?.sha256);
+    const verify = (await (await server.api(`/api/v1/exports/${done.id}/verify`)).json()) as { unchanged: boolean };
+    assert.equal(verify.unchanged, true);
+  });
+
   test('bad requests get clear errors', async () => {
     const reversed = await server.api(`/api/v1/channels/${channelId}/recordings?start=${t0}&end=${t0 - 1}`);
     assert.equal(reversed.status, 400);
