@@ -159,7 +159,16 @@ export class App {
       devices: sip.devices,
       recordings: { service: recordings, index, retention },
       exports,
-      streams: { live, urls },
+      streams: {
+        live,
+        urls,
+        saveDownload: (channelId, streamId, from, to) => {
+          // The media node's own address, as seen from this machine.
+          const host = config.media.host === '0.0.0.0' || config.media.host === '::' ? '127.0.0.1' : config.media.host;
+          const url = playbackUrls(streamId, { host, httpPort: media.endpoints.httpPort, rtspPort: media.endpoints.rtspPort, signer, ttlSec: 86_400 }).httpFlv;
+          return exports.create({ channelId, from, to, source: { kind: 'stream', url, streamId } }).id;
+        },
+      },
       playback: { playback, urls },
       metrics,
       logger: logger.child({ module: 'api' }),

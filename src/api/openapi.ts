@@ -512,6 +512,7 @@ export const openApiDocument = {
                   transport: { type: 'string', enum: ['udp', 'tcp-passive', 'tcp-active'] },
                   download: { type: 'boolean', default: false, description: 's=Download instead of s=Playback' },
                   downloadSpeed: { type: 'integer', minimum: 1, maximum: 8 },
+                  save: { type: 'boolean', default: false, description: 'Download only: keep it as an export job (MP4 with SHA-256); the answer carries exportId' },
                 },
               },
             },

@@ -84,6 +84,33 @@ describe("playback of a device's own recordings", { skip }, () => {
     assert.equal(cam.streamStats().find((s) => s.session === 'download')?.mediaStatusSent, true);
   });
 
+  test('a download can be kept as an export: one MP4 of the range with its hash', async () => {
+    const end = Date.now() - 10_800_000;
+    const { status, json } = await open({ start: end - 4000, end, download: true, downloadSpeed: 4, save: true });
+    assert.equal(status, 200, JSON.stringify(json));
+    const exportId = (json as unknown as { exportId: string | null }).exportId;
+    assert.ok(exportId !== null);
+    const job = await waitFor(async () => {
+      const j = (await (await server.api(`/api/v1/exports/${exportId}`)).json()) as { state: string; source?: { kind: string; url?: string }; result?: { sha256: string; durationMs: number } };
+      if (j.state === 'failed') throw new Error(JSON.stringify(j));
+      return j.state === 'done' ? j : null;
+    }, 15_000, 'the saved download');
+    assert.equal(job.source?.kind, 'stream');
+    assert.equal(job.source?.url, undefined, 'the internal URL and its token are not shown');
+    const file = await server.api(`/api/v1/exports/${exportId}/file`);
+    const bytes = Buffer.from(await file.arrayBuffer());
+    const { createHash } = await import('node:crypto');
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), job.result?.sha256);
+    const { writeFileSync } = await import('node:fs');
+    const out = join(server.dataDir, 'download.mp4');
+    writeFileSync(out, bytes);
+    const probed = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name', '-of', 'json', out]);
+    const info = JSON.parse(probed.stdout) as { format: { duration: string }; streams: Array<{ codec_name: string }> };
+    assert.equal(info.streams[0]?.codec_name, 'h264');
+    const seconds = Number(info.format.duration);
+    assert.ok(seconds >= 3 && seconds <= 5, `the 4 s range, at its own pace though sent at 4x: ${seconds}`);
+  });
+
   test('bad requests and unknown sessions get clear errors', async () => {
     assert.equal((await open({ start: 2000, end: 1000 })).status, 400);
     assert.equal((await open({ start: 0, end: 2 * 86_400_000 })).status, 400);

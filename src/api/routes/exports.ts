@@ -20,7 +20,9 @@ const jobId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'not an export job ID');
 
 /** The job as the API shows it: the server's file path stays inside. */
 function view(job: ExportJobRecord): Record<string, unknown> {
-  const { result, ...rest } = job;
+  const { result, source, ...fields } = job;
+  // A saved download names its session; the URL it read (with its token) stays inside.
+  const rest = source !== undefined ? { ...fields, source: { kind: source.kind, streamId: source.streamId } } : fields;
   if (result === undefined) return rest;
   const { outFile: _outFile, ...shown } = result;
   return { ...rest, result: shown, download: `/api/v1/exports/${job.id}/file` };

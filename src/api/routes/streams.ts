@@ -16,6 +16,8 @@ export interface StreamRouteDeps {
   live: LiveStreams;
   /** Playback URLs of a stream, for a request that came to `requestHost`. */
   urls(streamId: string, requestHost: string): PlaybackUrls;
+  /** Keeps a device download as an export job (an MP4 with its hash); returns the job ID. */
+  saveDownload?(channelId: string, streamId: string, from: number, to: number): string;
 }
 
 /** /api/v1/channels/{id}/live and /api/v1/streams. */
@@ -76,6 +78,8 @@ const deviceHistoryBody = z
     transport: z.enum(['udp', 'tcp-passive', 'tcp-active']).optional(),
     download: z.boolean().default(false),
     downloadSpeed: z.number().int().min(1).max(8).optional(),
+    /** Download only: keep it as an export job (an MP4 with its SHA-256). */
+    save: z.boolean().default(false),
   })
   .strict();
 
@@ -98,14 +102,18 @@ export function devicePlaybackRoutes(deps: StreamRouteDeps): Router {
     const channelId = gbIdParam.parse(ctx.params.channelId);
     const body = deviceHistoryBody.parse(await readJson(ctx));
     if (!(body.end > body.start) || body.end - body.start > DAY_MS) throw new AppError('bad_request', 'end must be after start, at most 24 h later');
+    if (body.save && !body.download) throw new AppError('bad_request', 'save applies to downloads (download: true)');
+    let exportId: string | null = null;
+    const save = deps.saveDownload;
+    const hooks = body.save && save !== undefined ? { onOpened: (streamId: string) => (exportId = save(channelId, streamId, body.start, body.end)) } : {};
     const view = await deps.live.fromDevice(channelId, {
       session: body.download ? 'Download' : 'Playback',
       start: body.start,
       end: body.end,
       ...(body.transport !== undefined ? { transport: body.transport } : {}),
       ...(body.downloadSpeed !== undefined ? { downloadSpeed: body.downloadSpeed } : {}),
-    });
-    ctx.body = withUrls(ctx, view);
+    }, hooks);
+    ctx.body = { ...withUrls(ctx, view), exportId };
   });
 
   router.get('/device-playback/:streamId', async (ctx) => {

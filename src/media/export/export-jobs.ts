@@ -4,6 +4,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../logger';
 import { ExportError } from './errors';
+import { captureStream } from './capture-stream';
 import { exportClip } from './export-clip';
 import { hashFile } from './hash-file';
 import type { ExportJobRecord, ExportJobsEvents, ExportJobsOptions, ExportRequest } from './job-types';
@@ -57,7 +58,18 @@ export class ExportJobs extends EventEmitter<ExportJobsEvents> {
     const { channelId, from, to } = request;
     if (!Number.isFinite(from) || !Number.isFinite(to) || to <= from) throw new ExportError('bad-range', `bad export range: from ${from} to ${to}`);
     if (to - from > this.maxRangeMs) throw new ExportError('bad-range', `export range longer than ${this.maxRangeMs / HOUR} h`);
-    const record: ExportJobRecord = { id: randomUUID(), channelId, from, to, state: 'queued', progress: 0, createdAt: this.clock(), startedAt: null, finishedAt: null };
+    const record: ExportJobRecord = {
+      id: randomUUID(),
+      channelId,
+      from,
+      to,
+      ...(request.source !== undefined ? { source: request.source } : {}),
+      state: 'queued',
+      progress: 0,
+      createdAt: this.clock(),
+      startedAt: null,
+      finishedAt: null,
+    };
     this.jobs.set(record.id, { record, controller: null });
     this.queue.push(record.id);
     this.log.info({ jobId: record.id, channelId, from, to }, 'export queued');
@@ -172,8 +184,27 @@ export class ExportJobs extends EventEmitter<ExportJobsEvents> {
     Object.assign(record, { state: 'running', startedAt: this.clock() });
     this.emit('change', copy(record));
     try {
-      const segments = await this.options.findSegments(record.channelId, record.from, record.to, record.id);
       await fsp.mkdir(this.exportsDir, { recursive: true });
+      const onProgress = (fraction: number): void => {
+        record.progress = fraction;
+        this.emit('progress', copy(record));
+      };
+      if (record.source?.kind === 'stream') {
+        record.result = await captureStream({
+          ...(this.options.ffmpegPath ? { ffmpegPath: this.options.ffmpegPath } : {}),
+          url: record.source.url,
+          from: record.from,
+          to: record.to,
+          outFile: join(this.exportsDir, `${record.id}.mp4`),
+          signal: controller.signal,
+          logger: this.log.child({ jobId: record.id, channelId: record.channelId }),
+          onProgress,
+        });
+        record.progress = 1;
+        this.finish(job, 'done');
+        return;
+      }
+      const segments = await this.options.findSegments(record.channelId, record.from, record.to, record.id);
       const result = await this.exporter({
         ...(this.options.ffmpegPath ? { ffmpegPath: this.options.ffmpegPath } : {}),
         root: this.options.root,
@@ -183,10 +214,7 @@ export class ExportJobs extends EventEmitter<ExportJobsEvents> {
         outFile: join(this.exportsDir, `${record.id}.mp4`),
         signal: controller.signal,
         logger: this.log.child({ jobId: record.id, channelId: record.channelId }),
-        onProgress: (fraction) => {
-          record.progress = fraction;
-          this.emit('progress', copy(record));
-        },
+        onProgress,
       });
       record.result = result;
       record.progress = 1;

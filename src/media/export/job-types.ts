@@ -8,6 +8,11 @@ export interface ExportRequest {
   from: number;
   /** ms UTC, exclusive. */
   to: number;
+  /**
+   * Where the footage comes from: platform recordings (default), or a stream the media node
+   * serves, kept until it ends (a device's Download session).
+   */
+  source?: { kind: 'stream'; url: string; streamId: string };
 }
 
 export type ExportJobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';

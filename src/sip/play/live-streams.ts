@@ -175,7 +175,7 @@ export class LiveStreams {
    * A session of the device's own recordings (GB/T 28181 Playback or Download): a stream named
    * `<channelId>_device-<n>`, served by the same outputs, ended by the device's MediaStatus 121.
    */
-  async fromDevice(channelId: string, request: DeviceHistoryRequest): Promise<LiveStreamView> {
+  async fromDevice(channelId: string, request: DeviceHistoryRequest, hooks: { onOpened?(streamId: string): void } = {}): Promise<LiveStreamView> {
     if (this.closed) throw new AppError('unavailable', 'the server is shutting down');
     if (!(request.end > request.start)) throw new AppError('bad_request', 'end must be after start');
     const deviceId = await this.deviceOf(channelId);
@@ -200,7 +200,7 @@ export class LiveStreams {
       rtspSeq: 0,
     };
     this.streams.set(stream.streamId, stream);
-    const started = this.start(stream);
+    const started = this.start(stream, hooks.onOpened);
     stream.starting = started.then(
       () => undefined,
       () => undefined,
@@ -311,7 +311,8 @@ export class LiveStreams {
     throw new AppError('not_found', `channel ${channelId} is not known`);
   }
 
-  private async start(stream: LiveStream): Promise<void> {
+  /** `onOpened` runs once the media node has the stream (before the INVITE): a consumer attached then sees its very first frame. */
+  private async start(stream: LiveStream, onOpened?: (streamId: string) => void): Promise<void> {
     const { registration } = await this.messenger.reachable(stream.deviceId);
     const peer: SipPeer = { transport: registration.transport, address: registration.address, port: registration.port };
     try {
@@ -334,6 +335,7 @@ export class LiveStreams {
       throw new AppError('unavailable', `the media node could not open a receiver: ${(err as Error).message}`);
     }
     stream.mediaOpen = true;
+    onOpened?.(stream.streamId);
 
     const invite = buildPlayInvite({
       platform: this.options.platform,
