@@ -2,7 +2,7 @@
  * N concurrent camera streams through the real server process, each with one HTTP-FLV viewer.
  *
  *   node --import tsx bench/live-streams.ts [--streams=50] [--transport=udp|tcp-passive|tcp-active]
- *        [--seconds=30] [--bitrate=2000] [--probe=20] [--pacing=burst|spread] [--record=true]
+ *        [--seconds=30] [--bitrate=2000] [--probe=20] [--pacing=burst|spread] [--record=true [--view=true]]
  *
  * Cameras are the simulator fleet (test/sim) in this process: 1280x720 H.264 at 25 fps, 2 s GOP,
  * ~2 Mbit/s, PS over RTP. Each stream is started through the API and watched by one HTTP-FLV
@@ -33,6 +33,8 @@ const probeCount = Number(arg('probe', '20'));
 const pacing = arg('pacing', 'burst') as 'burst' | 'spread';
 /** Record every stream (a continuous plan) instead of watching it: the footage write load. */
 const record = arg('record', 'false') === 'true';
+/** With --record: also one HTTP-FLV viewer per stream (recording alongside the live load). */
+const alsoView = arg('view', 'false') === 'true';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
             body: JSON.stringify({ mode: 'continuous' }),
           });
           if (planned.status !== 200 || planned.body.recording !== true) failures.push(`${channelId}: ${planned.status} ${planned.body.error?.message ?? 'not recording'}`);
-          continue;
+          if (!alsoView) continue;
         }
         const res = await api<{ urls?: { httpFlv: string }; error?: { message: string } }>(httpPort, `/channels/${channelId}/live`, {
           method: 'POST',
@@ -167,7 +169,7 @@ async function main(): Promise<void> {
     const corePct = (cpu / window - idleCpuPerSec) * 100;
     const pacer = simMediaPacerStats();
     const lines = [
-      `streams: ${streams} requested, ${running} running, over ${transport} (${pacing} pacing); ${bitrate} kbit/s H.264 1280x720 25 fps GOP 50; ${record ? 'recorded, no viewers' : 'one HTTP-FLV viewer each'}; window ${window.toFixed(1)} s`,
+      `streams: ${streams} requested, ${running} running, over ${transport} (${pacing} pacing); ${bitrate} kbit/s H.264 1280x720 25 fps GOP 50; ${record ? (alsoView ? 'recorded and one HTTP-FLV viewer each' : 'recorded, no viewers') : 'one HTTP-FLV viewer each'}; window ${window.toFixed(1)} s`,
       `server CPU: ${(cpu / window * 100).toFixed(1)}% of one core in the window, idle ${(idleCpuPerSec * 100).toFixed(1)}%, => ${(corePct / Math.max(1, running)).toFixed(3)}% of one core per stream`,
       `server RSS: ${rss.toFixed(0)} MB with the streams, ${rssIdle.toFixed(0)} MB before => ${((rss - rssIdle) / Math.max(1, running)).toFixed(2)} MB per stream`,
       `RTP at the server in the window: ${packets} packets, ${lost} lost (${packets > 0 ? ((lost / (packets + lost)) * 100).toFixed(3) : '0'}%)`,
@@ -176,7 +178,7 @@ async function main(): Promise<void> {
             `recorded: ${((wchar * 8) / 1e6 / window).toFixed(0)} Mbit/s written by the server (write syscalls, all files) = ${((wchar * 8) / 1e3 / window / Math.max(1, running)).toFixed(0)} kbit/s per stream; ${written1.segments - written0.segments} segments closed and indexed in the window`,
           ]
         : []),
-      ...(record
+      ...(record && !alsoView
         ? []
         : [
         `viewers: ${tags} video frames in the window = ${(tags / window / Math.max(1, viewers.length)).toFixed(1)} fps per viewer (source 25)`,
