@@ -17,14 +17,9 @@ import { MediaPortPool, SsrcAllocator, ssrcRealmDigits } from './media/ports';
 import { createUrlTokenSigner } from './media/access/url-token';
 import { playbackUrls } from './media/access/playback-urls';
 import { LiveStreams } from './sip/play/live-streams';
+import { createFootageServices, type FootageServices } from './recording/footage-services';
 import { childText } from './sip/manscdp/xml';
 import { advertisedAddress } from './sip/advertised-address';
-import { RecordingService } from './recording/recording-service';
-import { RetentionSweeper } from './recording/retention';
-import { reindexFootage } from './recording/reindex-footage';
-import { ExportJobs } from './media/export/export-jobs';
-import { PlaybackService } from './recording/playback-service';
-import { ExportRecords } from './recording/export-records';
 import { createIndexStore, createStateStore } from './storage/factory';
 import type { IndexStore, StateStore } from './storage/ports';
 
@@ -42,10 +37,8 @@ export class App {
     readonly sip: SipServer,
     readonly media: MediaNode,
     readonly live: LiveStreams,
-    readonly recordings: RecordingService,
-    readonly retention: RetentionSweeper,
-    readonly exports: ExportJobs,
-    private readonly exportRecords: ExportRecords,
+    /** Recording plans, retention, playback of recordings, exports. */
+    readonly footage: FootageServices,
     readonly http: Server,
     readonly apiToken: string,
     readonly metrics: Metrics,
@@ -116,45 +109,8 @@ export class App {
         signer,
         ttlSec: config.live.urlTokenTtlSec,
       });
-    const footageRoot = config.record.footageDir ?? join(config.dataDir, 'footage');
-    mkdirSync(footageRoot, { recursive: true });
-    await reindexFootage(footageRoot, index, logger.child({ module: 'record' }));
-    const recordings = new RecordingService(index, live, media, logger.child({ module: 'record' }), {
-      footageRoot,
-      segmentSeconds: config.record.segmentSeconds,
-      timeZone: config.timezone,
-      tickMs: config.record.planCheckSec * 1000,
-    });
-    const retention = new RetentionSweeper(index, logger.child({ module: 'retention' }), {
-      footageRoot,
-      defaultRetentionDays: config.record.retentionDays,
-      maxBytes: config.record.maxBytes,
-      minFreeBytes: config.record.minFreeBytes,
-      intervalMs: config.record.sweepIntervalSec * 1000,
-    });
-    const playback = new PlaybackService(index, media, retention, logger.child({ module: 'playback' }), { footageRoot, spanMs: 24 * 3600 * 1000 });
-    // Segments an export reads are held against retention until the job ends.
-    const exportHolds = new Map<string, () => void>();
-    const exports = new ExportJobs({
-      dataDir: config.dataDir,
-      root: footageRoot,
-      ffmpegPath: config.record.ffmpegPath,
-      logger: logger.child({ module: 'export' }),
-      findSegments: async (channelId, from, to, jobId) => {
-        const segments = await index.listRecordingSegments({ channelId, from, to, limit: 5000 });
-        exportHolds.set(jobId, retention.hold(segments.map((s) => s.id)));
-        return segments;
-      },
-    });
-    mkdirSync(join(config.dataDir, 'exports'), { recursive: true });
-    const exportRecords = new ExportRecords(config.dataDir, logger.child({ module: 'export' }));
-    exportRecords.attach(exports);
-    exports.on('change', (job) => {
-      if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled') {
-        exportHolds.get(job.id)?.();
-        exportHolds.delete(job.id);
-      }
-    });
+    const footage = await createFootageServices(config, { index, live, media, logger });
+    const { recordings, retention, playback, exports } = footage;
     const { app, api } = createApiApp({
       devices: sip.devices,
       recordings: { service: recordings, index, retention },
@@ -197,7 +153,7 @@ export class App {
     try {
       http = await listenHttp(app, config.http.host, config.http.port);
     } catch (err) {
-      await recordings.close();
+      await footage.close();
       await live.close();
       await sip.close();
       await media.close();
@@ -205,11 +161,10 @@ export class App {
       await index.close();
       throw err;
     }
-    await recordings.start();
-    retention.start();
+    await footage.start();
     const address = http.address();
     logger.info({ host: config.http.host, port: typeof address === 'object' && address ? address.port : config.http.port }, 'HTTP API listening');
-    return new App(config, logger, index, state, sip, media, live, recordings, retention, exports, exportRecords, http, apiToken, metrics, api);
+    return new App(config, logger, index, state, sip, media, live, footage, http, apiToken, metrics, api);
   }
 
   get httpPort(): number {
@@ -230,10 +185,7 @@ export class App {
       this.http.close(() => resolve());
       this.http.closeAllConnections();
     });
-    await this.exports.close();
-    await this.exportRecords.flush();
-    await this.retention.stop();
-    await this.recordings.close();
+    await this.footage.close();
     await this.live.close();
     await this.sip.close();
     await this.media.close();

@@ -169,7 +169,7 @@ describe('recording a camera to disk', { skip }, () => {
       body: JSON.stringify({ start: keep.start + 100, end: keep.start + 200, locked: true }),
     });
     assert.equal(((await lock.json()) as { segments: number }).segments, 1);
-    const result = await server.app.retention.sweep(Date.now() + 8 * 86_400_000);
+    const result = await server.app.footage.retention.sweep(Date.now() + 8 * 86_400_000);
     assert.equal(result.deleted, list.length - 1);
     const left = (await coverage(true)).segmentList ?? [];
     assert.deepEqual(

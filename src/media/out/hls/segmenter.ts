@@ -1,4 +1,5 @@
-import type { AccessUnit, AudioCodec, VideoCodec } from '../../codec/types';
+import type { AccessUnit, AudioCodec, AudioParams, VideoCodec, VideoParams } from '../../codec/types';
+import { Fmp4Segments } from './fmp4-segments';
 import { renderPlaylist, targetDurationFor } from './playlist';
 import { TsMuxer } from './ts-muxer';
 
@@ -15,7 +16,15 @@ export interface HlsSegmenterOptions {
    * just before (RFC 8216 6.2.2). Default 2.
    */
   retainAfterWindow?: number;
-  /** Segment URI for a media sequence number. Default `segment-<n>.ts`. */
+  /**
+   * 'ts' (default) or 'fmp4': fragmented MP4 segments with an init segment (EXT-X-MAP,
+   * playlist version 7), which Safari and hls.js need for H.265.
+   */
+  container?: 'ts' | 'fmp4';
+  /** fMP4: parameters known up front (key frames without parameter sets use them; AAC audio gets a track). */
+  videoParams?: VideoParams;
+  audioParams?: AudioParams;
+  /** Segment URI for a media sequence number. Default `segment-<n>.ts` (`.m4s` for fMP4). */
   segmentName?: (sequence: number) => string;
   /** A forward timestamp jump larger than this (seconds) is a discontinuity. Default 10. */
   maxTimestampGap?: number;
@@ -30,6 +39,8 @@ export interface HlsSegment {
   duration: number;
   discontinuity: boolean;
   data: Buffer;
+  /** fMP4: the init segment's name (EXT-X-MAP) this segment needs. */
+  map?: string;
 }
 
 export interface HlsSegmenterStats {
@@ -46,6 +57,8 @@ interface OpenSegment {
   lastPts: number;
   discontinuity: boolean;
   parts: Buffer[];
+  /** fMP4 only: the access units, muxed when the segment closes (durations need the next frame). */
+  frames: AccessUnit[];
 }
 
 const CLOCK_RATE = 90000;
@@ -58,6 +71,8 @@ const CLOCK_RATE = 90000;
 export class HlsSegmenter {
   readonly stats: HlsSegmenterStats = { segments: 0, discontinuities: 0, droppedWaitingForKeyframe: 0 };
   private readonly muxer: TsMuxer;
+  private readonly fmp4: Fmp4Segments | null;
+  private readonly videoParams: VideoParams | undefined;
   private readonly targetTicks: number;
   private readonly windowSize: number;
   private readonly retain: number;
@@ -87,7 +102,10 @@ export class HlsSegmenter {
     this.windowSize = windowSize;
     this.retain = Math.max(0, options.retainAfterWindow ?? 2);
     this.maxGapTicks = (options.maxTimestampGap ?? 10) * CLOCK_RATE;
-    this.name = options.segmentName ?? ((n) => `segment-${n}.ts`);
+    this.fmp4 = options.container === 'fmp4' ? new Fmp4Segments(options.audioParams) : null;
+    this.videoParams = options.videoParams;
+    const extension = this.fmp4 ? 'm4s' : 'ts';
+    this.name = options.segmentName ?? ((n) => `segment-${n}.${extension}`);
     this.onSegment = options.onSegment;
     this.hasVideo = options.video !== undefined;
     this.videoCodec = options.video;
@@ -106,6 +124,7 @@ export class HlsSegmenter {
     if (isClock) {
       if (this.nextSequence > 0 && this.isDiscontinuity(au)) {
         this.closeOpen();
+        this.fmp4?.restartTimeline();
         this.waitingForKeyframe = true;
         this.discontinuityPending = true;
         this.stats.discontinuities++;
@@ -119,7 +138,7 @@ export class HlsSegmenter {
       if (this.lastDts >= 0 && au.dts > this.lastDts) this.frameTicks = au.dts - this.lastDts;
       this.lastDts = au.dts;
       if (this.waitingForKeyframe || (au.keyframe && this.open && au.pts - this.open.startPts >= this.targetTicks)) {
-        this.closeOpen(au.pts);
+        this.closeOpen(au.pts, au.kind === 'video' ? au.dts : undefined);
         this.openSegment(au.pts);
         startsSegment = true;
       }
@@ -130,6 +149,10 @@ export class HlsSegmenter {
       return;
     }
     if (isClock) open.lastPts = Math.max(open.lastPts, au.pts);
+    if (this.fmp4) {
+      open.frames.push(au);
+      return;
+    }
     const packets = this.muxer.mux(au, startsSegment);
     if (packets) open.parts.push(packets);
   }
@@ -146,13 +169,16 @@ export class HlsSegmenter {
       targetDuration: targetDurationFor(this.maxDuration || this.targetTicks / CLOCK_RATE),
       mediaSequence: this.window[0]?.sequence ?? this.nextSequence,
       discontinuitySequence: this.discontinuitySequence,
-      entries: this.window.map((s) => ({ uri: s.name, duration: s.duration, discontinuity: s.discontinuity })),
+      entries: this.window.map((s) => ({ uri: s.name, duration: s.duration, discontinuity: s.discontinuity, ...(s.map !== undefined ? { map: s.map } : {}) })),
+      version: this.fmp4 ? 7 : 3,
       ended: this.ended,
     });
   }
 
   /** A segment's bytes by name, while it is listed or shortly after; otherwise null. */
   segment(name: string): Buffer | null {
+    const init = this.fmp4?.init(name);
+    if (init) return init;
     return (this.window.find((s) => s.name === name) ?? this.retired.find((s) => s.name === name))?.data ?? null;
   }
 
@@ -168,23 +194,39 @@ export class HlsSegmenter {
   }
 
   private openSegment(pts: number): void {
-    this.open = { sequence: this.nextSequence++, startPts: pts, lastPts: pts, discontinuity: this.discontinuityPending, parts: [] };
+    this.open = { sequence: this.nextSequence++, startPts: pts, lastPts: pts, discontinuity: this.discontinuityPending, parts: [], frames: [] };
     this.waitingForKeyframe = false;
     this.discontinuityPending = false;
   }
 
   /** Finishes the open segment at `endPts`, or one frame after its last frame. */
-  private closeOpen(endPts = -1): void {
+  private closeOpen(endPts = -1, nextVideoDts?: number): void {
     const open = this.open;
     if (!open) return;
     this.open = null;
     const end = endPts >= 0 ? endPts : open.lastPts + this.frameTicks;
+    let data: Buffer;
+    let map: string | undefined;
+    if (this.fmp4) {
+      const built = this.fmp4.build(open.sequence, open.frames, nextVideoDts, this.videoParams);
+      if (!built) {
+        // No key frame with parameters: nothing a player could decode. Its number is reused.
+        this.nextSequence = open.sequence;
+        this.discontinuityPending ||= open.discontinuity;
+        return;
+      }
+      data = built.data;
+      map = built.map;
+    } else {
+      data = Buffer.concat(open.parts);
+    }
     const segment: HlsSegment = {
       name: this.name(open.sequence),
       sequence: open.sequence,
       duration: Math.max(0, end - open.startPts) / CLOCK_RATE,
       discontinuity: open.discontinuity,
-      data: Buffer.concat(open.parts),
+      data,
+      ...(map !== undefined ? { map } : {}),
     };
     this.maxDuration = Math.max(this.maxDuration, segment.duration);
     this.window.push(segment);
@@ -195,6 +237,7 @@ export class HlsSegmenter {
       this.retired.push(old);
       if (this.retired.length > this.retain) this.retired.shift();
     }
+    this.fmp4?.keepOnly(new Set([...this.window, ...this.retired].flatMap((s) => (s.map !== undefined ? [s.map] : []))));
     this.onSegment?.(segment);
   }
 }

@@ -54,7 +54,7 @@ export class HlsService {
     session.touch();
     res.writeHead(200, {
       ...CORS_HEADERS,
-      'Content-Type': 'video/mp2t',
+      'Content-Type': segmentContentType(name),
       'Content-Length': String(data.length),
       'Cache-Control': 'no-cache',
     });
@@ -83,4 +83,10 @@ export class HlsService {
     this.options.logger.info({ stream }, 'HLS segmenter attached');
     return session;
   }
+}
+
+function segmentContentType(name: string): string {
+  if (name.endsWith('.m4s')) return 'video/iso.segment';
+  if (name.endsWith('.mp4')) return 'video/mp4';
+  return 'video/mp2t';
 }

@@ -34,12 +34,15 @@ export class HlsSession {
     private readonly options: HlsSessionOptions,
   ) {
     const tracks = source.currentTracks;
+    // Safari and hls.js play H.265 only from fMP4; H.264 stays on MPEG-TS, which every player takes.
+    const fmp4 = tracks.video?.codec === 'h265';
     this.segmenter = new HlsSegmenter({
       ...(tracks.video ? { video: tracks.video.codec } : {}),
       ...(tracks.audio ? { audio: tracks.audio.codec } : {}),
+      ...(fmp4 ? { container: 'fmp4' as const, videoParams: tracks.video, ...(tracks.audio ? { audioParams: tracks.audio } : {}) } : {}),
       targetDuration: options.targetDurationSec,
       windowSize: options.windowSize,
-      segmentName: (n) => `segment-${n}.ts`,
+      segmentName: (n) => `segment-${n}.${fmp4 ? 'm4s' : 'ts'}`,
       onSegment: () => this.wakeWaiters(),
     });
     this.idleTimer = setTimeout(() => this.expire(), options.idleMs);
@@ -77,13 +80,16 @@ export class HlsSession {
     });
   }
 
-  /** The playlist, each segment URI carrying `query` (the viewer's token) so that segments pass the same check. */
+  /** The playlist, each segment and init URI carrying `query` (the viewer's token) so that they pass the same check. */
   playlist(query: string): string {
     const text = this.segmenter.playlist();
     if (query === '') return text;
     return text
       .split('\n')
-      .map((line) => (line === '' || line.startsWith('#') ? line : `${line}?${query}`))
+      .map((line) => {
+        if (line.startsWith('#EXT-X-MAP:URI="')) return line.replace(/"$/, `?${query}"`);
+        return line === '' || line.startsWith('#') ? line : `${line}?${query}`;
+      })
       .join('\n');
   }
 

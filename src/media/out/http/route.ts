@@ -11,7 +11,8 @@ export type MediaRoute =
 const STREAM = '([A-Za-z0-9_-]{1,64})';
 const FLV_PATH = new RegExp(`^/live/${STREAM}\\.flv$`);
 const PLAYLIST_PATH = new RegExp(`^/live/${STREAM}/index\\.m3u8$`);
-const SEGMENT_PATH = new RegExp(`^/live/${STREAM}/([A-Za-z0-9_-]{1,32}\\.ts)$`);
+// MPEG-TS segments, and for fMP4 (H.265) `segment-N.m4s` with their `init.mp4` / `init-N.mp4`.
+const SEGMENT_PATH = new RegExp(`^/live/${STREAM}/([A-Za-z0-9_-]{1,32}\\.(?:ts|m4s|mp4))$`);
 
 export const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 

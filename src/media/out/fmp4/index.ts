@@ -1,0 +1,3 @@
+export { initSegment } from './init-segment';
+export { mediaSegment, type MediaSegmentOptions } from './media-segment';
+export { lengthPrefixedSample, rawAacSample } from './sample-data';
