@@ -1,15 +1,18 @@
 import { AppError } from '../../errors';
 import type { Logger } from '../../logger';
 import type { MediaNode, MediaCloseReason, MediaStreamInfo, RtpTransport } from '../../media/node/types';
-import { MediaPortsExhaustedError, SsrcExhaustedError, type MediaPortLease, type MediaPortPool, type SsrcAllocator, type SsrcLease } from '../../media/ports';
+import { MediaPortsExhaustedError, SsrcExhaustedError, type MediaPortPool, type SsrcAllocator } from '../../media/ports';
 import type { IndexStore } from '../../storage/ports';
 import type { DeviceMessenger, PlatformIdentity } from '../device/messenger';
 import type { SipPeer } from '../message/types';
 import { parseGbSdp, ssrcToNumber } from '../sdp';
 import { SipTimeoutError, type Dialog, type SipEndpoint } from '../transaction';
-import { buildMansrtsp, MANSRTSP_CONTENT_TYPE } from '../mansrtsp';
+import { MANSRTSP_CONTENT_TYPE } from '../mansrtsp';
 import { buildPlayInvite } from './play-invite';
+import { mansrtspFor, newStream, type DeviceHistoryRequest, type DevicePlaybackControl, type LiveStream, type LiveStreamView } from './live-stream';
 import { StreamEventLog, type StreamEvent, type StreamEndReason } from './stream-events';
+
+export type { DeviceHistoryRequest, DevicePlaybackControl, LiveStreamState, LiveStreamView } from './live-stream';
 
 export interface LiveStreamsOptions {
   platform: PlatformIdentity;
@@ -28,66 +31,6 @@ export interface LiveStreamsOptions {
 export interface LiveStreamsMetrics {
   onStart(outcome: string): void;
   onEnd(reason: StreamEndReason): void;
-}
-
-export type LiveStreamState = 'starting' | 'live' | 'stopping';
-
-/** What a device's own recordings are asked for: a range, played (Playback) or fetched fast (Download). */
-export interface DeviceHistoryRequest {
-  session: 'Playback' | 'Download';
-  /** ms UTC. */
-  start: number;
-  end: number;
-  /** Download only: 1-8 (a=downloadspeed). */
-  downloadSpeed?: number;
-  transport?: RtpTransport;
-}
-
-/** Playback control sent to the device as MANSRTSP over INFO. */
-export type DevicePlaybackControl = { action: 'pause' } | { action: 'resume' } | { action: 'seek'; time: number } | { action: 'speed'; speed: number };
-
-/** A running live stream as the API shows it. */
-export interface LiveStreamView {
-  streamId: string;
-  channelId: string;
-  deviceId: string;
-  state: LiveStreamState;
-  transport: RtpTransport;
-  /** y= we offered, and what the device answered (they differ on many devices). */
-  offeredSsrc: string;
-  answeredSsrc: string | null;
-  keepRunning: boolean;
-  startedAt: number;
-  uptimeSec: number;
-  viewers: number;
-  media: MediaStreamInfo | null;
-  /** 'live', or a session of the device's own recordings. */
-  kind: 'live' | 'playback' | 'download';
-  range: { start: number; end: number } | null;
-}
-
-interface LiveStream {
-  streamId: string;
-  channelId: string;
-  deviceId: string;
-  transport: RtpTransport;
-  state: LiveStreamState;
-  offeredSsrc: string;
-  answeredSsrc: string | null;
-  keepRunning: boolean;
-  startedAt: number;
-  viewers: number;
-  dialog: Dialog | null;
-  port: MediaPortLease | null;
-  ssrc: SsrcLease | null;
-  idleTimer: NodeJS.Timeout | null;
-  /** Settles when the start finished (either way); a second request for the channel waits on it. */
-  starting: Promise<void>;
-  /** The media node has the stream open. */
-  mediaOpen: boolean;
-  history: DeviceHistoryRequest | null;
-  /** CSeq of our MANSRTSP commands in this dialog. */
-  rtspSeq: number;
 }
 
 /** A newly started stream gets this long for its first viewer even when idleStopMs is shorter. */
@@ -134,26 +77,7 @@ export class LiveStreams {
       return this.get(channelId);
     }
     const deviceId = await this.deviceOf(channelId);
-    const stream: LiveStream = {
-      streamId: channelId,
-      channelId,
-      deviceId,
-      transport: request.transport ?? this.options.defaultTransport,
-      state: 'starting',
-      offeredSsrc: '',
-      answeredSsrc: null,
-      keepRunning: false,
-      startedAt: Date.now(),
-      viewers: 0,
-      dialog: null,
-      port: null,
-      ssrc: null,
-      idleTimer: null,
-      starting: Promise.resolve(),
-      mediaOpen: false,
-      history: null,
-      rtspSeq: 0,
-    };
+    const stream = newStream(channelId, channelId, deviceId, request.transport ?? this.options.defaultTransport, null);
     const started = this.start(stream);
     stream.starting = started.then(
       () => undefined,
@@ -179,26 +103,7 @@ export class LiveStreams {
     if (this.closed) throw new AppError('unavailable', 'the server is shutting down');
     if (!(request.end > request.start)) throw new AppError('bad_request', 'end must be after start');
     const deviceId = await this.deviceOf(channelId);
-    const stream: LiveStream = {
-      streamId: `${channelId}_device-${this.nextHistory++}`,
-      channelId,
-      deviceId,
-      transport: request.transport ?? this.options.defaultTransport,
-      state: 'starting',
-      offeredSsrc: '',
-      answeredSsrc: null,
-      keepRunning: false,
-      startedAt: Date.now(),
-      viewers: 0,
-      dialog: null,
-      port: null,
-      ssrc: null,
-      idleTimer: null,
-      starting: Promise.resolve(),
-      mediaOpen: false,
-      history: request,
-      rtspSeq: 0,
-    };
+    const stream = newStream(`${channelId}_device-${this.nextHistory++}`, channelId, deviceId, request.transport ?? this.options.defaultTransport, request);
     this.streams.set(stream.streamId, stream);
     const started = this.start(stream, hooks.onOpened);
     stream.starting = started.then(
@@ -219,15 +124,7 @@ export class LiveStreams {
     const stream = this.mustGet(streamId);
     const history = stream.history;
     if (history === null || stream.dialog === null) throw new AppError('bad_request', `${streamId} is not a playback of device recordings`);
-    const cseq = ++stream.rtspSeq;
-    const body =
-      control.action === 'pause'
-        ? buildMansrtsp({ method: 'PAUSE', cseq })
-        : control.action === 'resume'
-          ? buildMansrtsp({ method: 'PLAY', cseq, rangeStartSec: 'now' })
-          : control.action === 'seek'
-            ? buildMansrtsp({ method: 'PLAY', cseq, rangeStartSec: Math.max(0, (control.time - history.start) / 1000) })
-            : buildMansrtsp({ method: 'PLAY', cseq, scale: control.speed });
+    const body = mansrtspFor(control, ++stream.rtspSeq, history.start);
     let response;
     try {
       response = await stream.dialog.request('INFO', { headers: [['Content-Type', MANSRTSP_CONTENT_TYPE]], body: Buffer.from(body, 'latin1'), timeoutMs: 5000 });
