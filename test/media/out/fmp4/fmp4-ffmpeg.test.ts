@@ -25,8 +25,8 @@ function aacUnits(clip: string, firstPts: number): AccessUnit[] {
   for (let at = 0; at < aac.length; ) {
     const h = parseAdtsHeader(aac, at);
     if (!h) break;
-    out.push({ kind: 'audio', codec: 'aac', pts: firstPts + Math.round((out.length * 1024 * 90000) / h.sampleRate), dts: 0, keyframe: true, data: aac.subarray(at, at + h.frameLength) });
-    out[out.length - 1]!.dts = out[out.length - 1]!.pts;
+    const pts = firstPts + Math.round((out.length * 1024 * 90000) / h.sampleRate);
+    out.push({ kind: 'audio', codec: 'aac', pts, dts: pts, keyframe: true, data: aac.subarray(at, at + h.frameLength) });
     at += h.frameLength;
   }
   return out;

@@ -68,7 +68,7 @@ describe('HLS played by real clients', { skip: !hasFfmpeg && 'ffmpeg/ffprobe not
     const read = async (): Promise<{ sequence: number; numbers: number[] }> => {
       const text = await (await fetch(playlistUrl(H265))).text();
       const sequence = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1]);
-      const numbers = [...text.matchAll(/^segment-(\d+)\.ts\?token=/gm)].map((m) => Number(m[1]));
+      const numbers = [...text.matchAll(/^segment-(\d+)\.(?:ts|m4s)\?token=/gm)].map((m) => Number(m[1]));
       return { sequence, numbers };
     };
     const first = await read();
@@ -94,7 +94,7 @@ describe('HLS played by real clients', { skip: !hasFfmpeg && 'ffmpeg/ffprobe not
     assert.equal(streams.find((s) => s.codec_type === 'audio')?.codec_name, 'aac');
   });
 
-  test('H.265 is served over MPEG-TS HLS and ffprobe reads it', async () => {
+  test('H.265 is served over HLS (fMP4 segments) and ffprobe reads it', async () => {
     const video = (await ffprobeStreams(playlistUrl(H265))).find((s) => s.codec_type === 'video');
     assert.equal(video?.codec_name, 'hevc');
     assert.equal(video.width, 640);
