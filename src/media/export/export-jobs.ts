@@ -189,33 +189,20 @@ export class ExportJobs extends EventEmitter<ExportJobsEvents> {
         record.progress = fraction;
         this.emit('progress', copy(record));
       };
-      if (record.source?.kind === 'stream') {
-        record.result = await captureStream({
-          ...(this.options.ffmpegPath ? { ffmpegPath: this.options.ffmpegPath } : {}),
-          url: record.source.url,
-          from: record.from,
-          to: record.to,
-          outFile: join(this.exportsDir, `${record.id}.mp4`),
-          signal: controller.signal,
-          logger: this.log.child({ jobId: record.id, channelId: record.channelId }),
-          onProgress,
-        });
-        record.progress = 1;
-        this.finish(job, 'done');
-        return;
-      }
-      const segments = await this.options.findSegments(record.channelId, record.from, record.to, record.id);
-      const result = await this.exporter({
+      // What both ways of exporting share: where the file goes, the range, progress, cancel.
+      const common = {
         ...(this.options.ffmpegPath ? { ffmpegPath: this.options.ffmpegPath } : {}),
-        root: this.options.root,
-        segments,
         from: record.from,
         to: record.to,
         outFile: join(this.exportsDir, `${record.id}.mp4`),
         signal: controller.signal,
         logger: this.log.child({ jobId: record.id, channelId: record.channelId }),
         onProgress,
-      });
+      };
+      const result =
+        record.source?.kind === 'stream'
+          ? await captureStream({ ...common, url: record.source.url })
+          : await this.exporter({ ...common, root: this.options.root, segments: await this.options.findSegments(record.channelId, record.from, record.to, record.id) });
       record.result = result;
       record.progress = 1;
       this.finish(job, 'done');
