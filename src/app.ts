@@ -109,7 +109,7 @@ export class App {
         signer,
         ttlSec: config.live.urlTokenTtlSec,
       });
-    const footage = await createFootageServices(config, { index, live, media, logger });
+    const footage = await createFootageServices(config, { index, live, media, logger, onDeviceOnline: (listener) => sip.presence.on('online', (deviceId) => listener(deviceId)) });
     const { recordings, retention, playback, exports } = footage;
     const { app, api } = createApiApp({
       devices: sip.devices,

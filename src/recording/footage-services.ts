@@ -28,7 +28,10 @@ export interface FootageServices {
  * (a crash may have left torn or unindexed files), then recording plans, retention, playback and
  * exports. Segments that a playback or an export reads are held against retention.
  */
-export async function createFootageServices(config: Config, deps: { index: IndexStore; live: LiveStreams; media: MediaNode; logger: Logger }): Promise<FootageServices> {
+export async function createFootageServices(
+  config: Config,
+  deps: { index: IndexStore; live: LiveStreams; media: MediaNode; logger: Logger; onDeviceOnline(listener: (deviceId: string) => void): void },
+): Promise<FootageServices> {
   const { index, live, media, logger } = deps;
   const footageRoot = config.record.footageDir ?? join(config.dataDir, 'footage');
   mkdirSync(footageRoot, { recursive: true });
@@ -76,6 +79,8 @@ export async function createFootageServices(config: Config, deps: { index: Index
     exports,
     async start() {
       await recordings.start();
+      // A second's grace: the device answers its catalog query first, then we INVITE.
+      deps.onDeviceOnline((deviceId) => setTimeout(() => void recordings.deviceOnline(deviceId), 1000).unref());
       retention.start();
     },
     async close() {

@@ -111,6 +111,21 @@ export class RecordingService {
     await this.tick();
   }
 
+  /**
+   * A device came (back) online: its planned channels are invited at once, not after their
+   * retry backoff (which can have grown to minutes while it was away).
+   */
+  async deviceOnline(deviceId: string): Promise<void> {
+    let waiting = false;
+    for (const channelId of this.backoff.keys()) {
+      const channel = await this.index.getChannel(channelId);
+      if ((channel?.deviceId ?? channelId) !== deviceId) continue;
+      this.backoff.delete(channelId);
+      waiting = true;
+    }
+    if (waiting) await this.tick();
+  }
+
   /** Channels being recorded right now. */
   recording(): Array<{ channelId: string; since: number }> {
     return [...this.active.values()].map((a) => ({ channelId: a.channelId, since: a.since }));

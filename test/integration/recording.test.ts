@@ -150,6 +150,20 @@ describe('recording a camera to disk', { skip }, () => {
     await waitFor(async () => (await coverage()).segments > count, 20_000, 'new segments after the re-invite');
   });
 
+  test('a camera that goes offline is invited again as soon as it is back, not after its retry backoff', async () => {
+    await cam.unregister();
+    await cam.hangup(channelId);
+    // Plan passes now fail (the camera is offline) and back off for 10 s.
+    await waitFor(async () => (await server.api(`/api/v1/streams/${channelId}`)).status === 404, 5000, 'the stream gone');
+    await new Promise((r) => setTimeout(r, 1500));
+    const invites = cam.streamStats().length;
+    const back = Date.now();
+    assert.equal((await cam.register()).status, 200);
+    await waitFor(() => cam.streamStats().length > invites, 8000, 'an INVITE after the camera is back');
+    assert.ok(Date.now() - back < 8000, `invited ${Date.now() - back} ms after registering, inside the 10 s backoff`);
+    await waitFor(async () => (await server.api(`/api/v1/streams/${channelId}`)).status === 200, 5000, 'the recorded stream running again');
+  });
+
   test('stopping the recording closes the segment being written and lets the stream stop', async () => {
     const stop = await server.api(`/api/v1/channels/${channelId}/recording/stop`, { method: 'POST' });
     assert.equal(stop.status, 200);
