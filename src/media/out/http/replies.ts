@@ -37,7 +37,7 @@ export function sendError(res: ServerResponse, failure: HttpFailure, extraHeader
   res.end(body);
 }
 
-/** The answer to a CORS preflight: any origin, our methods, whatever headers the page wants to send. */
+/** The answer to a CORS preflight: every origin, our methods, whatever headers the page wants to send. */
 export function sendPreflight(res: ServerResponse, requestedHeaders: string | undefined): void {
   res.writeHead(204, {
     ...CORS_HEADERS,
