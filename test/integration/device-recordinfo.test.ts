@@ -7,31 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SimDevice } from '../sim/device';
 import type { SimRecording } from '../sim/recordings';
+import type { RecordInfoResult } from '../../src/sip/device/record-info-collector';
 import type { SimDeviceOptions } from '../sim/types';
 import { PLATFORM_DOMAIN, PLATFORM_ID, startTestServer, waitFor, type TestServer } from '../helpers/server';
 
-interface Recording {
-  deviceId: string | null;
-  name: string | null;
-  filePath: string | null;
-  address: string | null;
-  start: number;
-  end: number;
-  secrecy: number | null;
-  type: string | null;
-  recorderId: string | null;
-  fileSize: number | null;
-}
-
-interface Recordings {
-  deviceId: string;
-  channelId: string;
-  sumNum: number;
-  complete: boolean;
-  skipped: number;
-  items: Recording[];
-  error?: { code: string; message: string };
-}
+/** The API answer is the collector's result as JSON, or an error. */
+type Recordings = RecordInfoResult & { error?: { code: string; message: string } };
 
 const COLLECT_TIMEOUT_MS = 1500;
 const DAY = 24 * 3600_000;

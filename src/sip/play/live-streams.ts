@@ -78,20 +78,7 @@ export class LiveStreams {
     }
     const deviceId = await this.deviceOf(channelId);
     const stream = newStream(channelId, channelId, deviceId, request.transport ?? this.options.defaultTransport, null);
-    const started = this.start(stream);
-    stream.starting = started.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.streams.set(channelId, stream);
-    try {
-      await started;
-    } catch (err) {
-      this.metrics?.onStart(err instanceof AppError ? err.code : 'error');
-      await this.teardown(stream, 'start-failed', err instanceof Error ? err.message : String(err));
-      throw err;
-    }
-    this.metrics?.onStart('ok');
+    await this.launch(stream);
     return this.get(channelId);
   }
 
@@ -104,18 +91,7 @@ export class LiveStreams {
     if (!(request.end > request.start)) throw new AppError('bad_request', 'end must be after start');
     const deviceId = await this.deviceOf(channelId);
     const stream = newStream(`${channelId}_device-${this.nextHistory++}`, channelId, deviceId, request.transport ?? this.options.defaultTransport, request);
-    this.streams.set(stream.streamId, stream);
-    const started = this.start(stream, hooks.onOpened);
-    stream.starting = started.then(
-      () => undefined,
-      () => undefined,
-    );
-    try {
-      await started;
-    } catch (err) {
-      await this.teardown(stream, 'start-failed', err instanceof Error ? err.message : String(err));
-      throw err;
-    }
+    await this.launch(stream, hooks.onOpened);
     return this.get(stream.streamId);
   }
 
@@ -206,6 +182,27 @@ export class LiveStreams {
     // A camera that registers alone is its own (only) channel.
     if ((await this.index.getDevice(channelId)) !== null) return channelId;
     throw new AppError('not_found', `channel ${channelId} is not known`);
+  }
+
+  /**
+   * Registers the stream (so a second request waits on it), starts it, and on failure tears down
+   * whatever the start had taken. Every start, live or history, is counted the same way.
+   */
+  private async launch(stream: LiveStream, onOpened?: (streamId: string) => void): Promise<void> {
+    this.streams.set(stream.streamId, stream);
+    const started = this.start(stream, onOpened);
+    stream.starting = started.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      await started;
+    } catch (err) {
+      this.metrics?.onStart(err instanceof AppError ? err.code : 'error');
+      await this.teardown(stream, 'start-failed', err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+    this.metrics?.onStart('ok');
   }
 
   /** `onOpened` runs once the media node has the stream (before the INVITE): a consumer attached then sees its very first frame. */
