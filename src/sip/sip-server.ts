@@ -20,8 +20,14 @@ import { createSipTransport } from './transport';
 import type { SipTransport } from './transport/types';
 import { advertisedAddress } from './advertised-address';
 
-// What we answer today; INVITE, SUBSCRIBE and NOTIFY join when live video and event subscriptions land.
-const ALLOW = 'REGISTER, MESSAGE, OPTIONS, ACK, BYE, CANCEL, INFO';
+const BASE_ALLOW = ['REGISTER', 'MESSAGE', 'OPTIONS', 'ACK', 'BYE', 'CANCEL', 'INFO'];
+
+/**
+ * Takes an out-of-dialog request another module serves (a cascade upper's MESSAGE or INVITE, a
+ * device's NOTIFY or Broadcast INVITE). Returns true when it took the request (and answers it),
+ * false to let the next handler or the default routing have it.
+ */
+export type SipRequestHandler = (request: SipRequest, ctx: ServerTransactionContext) => boolean | Promise<boolean>;
 
 /**
  * The platform's SIP side towards its devices: transport, transactions, and the GB/T 28181
@@ -29,6 +35,8 @@ const ALLOW = 'REGISTER, MESSAGE, OPTIONS, ACK, BYE, CANCEL, INFO';
  */
 export class SipServer {
   private closed = false;
+  private readonly handlers: SipRequestHandler[] = [];
+  private readonly extraMethods = new Set<string>();
 
   private constructor(
     readonly transport: SipTransport,
@@ -143,7 +151,25 @@ export class SipServer {
     return server;
   }
 
+  /**
+   * Adds a handler tried (in the order added) before the default routing of out-of-dialog
+   * requests; `methods` join the Allow header (e.g. INVITE, SUBSCRIBE, NOTIFY).
+   */
+  addRequestHandler(handler: SipRequestHandler, methods: string[] = []): void {
+    this.handlers.push(handler);
+    for (const m of methods) this.extraMethods.add(m.toUpperCase());
+  }
+
+  private get allow(): string {
+    return [...BASE_ALLOW, ...[...this.extraMethods].filter((m) => !BASE_ALLOW.includes(m))].join(', ');
+  }
+
   private async route(request: SipRequest, ctx: ServerTransactionContext, registrar: Registrar): Promise<void> {
+    for (const handler of this.handlers) {
+      if (await handler(request, ctx)) return;
+      if (ctx.responded) return;
+    }
+    const ALLOW = this.allow;
     switch (request.method) {
       case 'REGISTER':
         return registrar.handle(request, ctx);

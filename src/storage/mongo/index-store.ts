@@ -99,6 +99,15 @@ export class MongoIndexStore implements IndexStore {
     }
   }
 
+  /**
+   * The open connection, for the stores of other domains (alarms, cascade, operations): they make
+   * their own models on it (and create their indexes) when they start.
+   */
+  mongoConnection(): Connection {
+    if (!this.connection) throw new Error('MongoIndexStore: not initialized');
+    return this.connection;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

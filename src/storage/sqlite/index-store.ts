@@ -385,6 +385,14 @@ export class SqliteIndexStore implements IndexStore {
     return this.recordings.totals(channelId);
   }
 
+  /**
+   * The open database, for the stores of other domains (alarms, cascade, operations) that keep
+   * their tables in the same file: their migrations are in migrations.ts with the rest.
+   */
+  database(): Database.Database {
+    return this.open();
+  }
+
   private open(): Database.Database {
     if (this.db) return this.db;
     throw new Error(this.closed ? 'SqliteIndexStore is closed' : 'SqliteIndexStore: call init() first');

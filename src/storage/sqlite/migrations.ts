@@ -2,6 +2,10 @@ import type { Database } from 'better-sqlite3';
 import type { Logger } from '../../logger';
 
 /**
+ * Versions reserved for features being built side by side (each appends its own entries here):
+ * 4-9 device control and events (alarms, positions, snapshots), 10-19 cascade, 20-29 district
+ * operations. Gaps are fine: migrations run in version order and only newer ones run.
+ *
  * Numbered schema migrations. A migration is never edited once released: later features
  * (recordings, alarms, ...) append a new entry with the next version. Each runs in its own
  * transaction together with the row that records it in schema_version.
