@@ -1,0 +1,115 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { connect, createServer, isIPv6, type Server, type Socket } from 'node:net';
+import { frameForTcp } from '../rtp/tcp-framer';
+
+/** Where broadcast RTP goes: a UDP socket, or a TCP connection with RFC 4571 framing. */
+export interface RtpSendTransport {
+  readonly kind: 'udp' | 'tcp';
+  send(packet: Buffer): void;
+  /** Resolves when the peer closed the TCP connection (never for UDP). */
+  readonly peerClosed: Promise<void>;
+  close(): void;
+}
+
+/** UDP from our leased port (so the device sees packets from the port our SDP named). */
+export async function udpSender(local: { host: string; port: number }, remote: { address: string; port: number }): Promise<RtpSendTransport> {
+  const socket: UdpSocket = createSocket({ type: isIPv6(local.host) || isIPv6(remote.address) ? 'udp6' : 'udp4' });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(local.port, local.host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  // ICMP port unreachable shows up as an error on later sends: the device may not listen yet.
+  socket.on('error', () => undefined);
+  let closed = false;
+  return {
+    kind: 'udp',
+    peerClosed: new Promise<void>(() => undefined),
+    send(packet) {
+      if (!closed) socket.send(packet, remote.port, remote.address);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      socket.close();
+    },
+  };
+}
+
+function tcpTransport(socket: Socket): RtpSendTransport {
+  socket.setNoDelay(true);
+  socket.on('error', () => undefined);
+  const peerClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return {
+    kind: 'tcp',
+    peerClosed,
+    send(packet) {
+      // A device that stops reading must not grow our memory: drop while 256 KiB wait.
+      if (!socket.destroyed && socket.writableLength < 256 * 1024) socket.write(frameForTcp(packet));
+    },
+    close() {
+      socket.destroy();
+    },
+  };
+}
+
+/** We connect to the device (it said a=setup:passive or nothing). */
+export function tcpConnectSender(remote: { address: string; port: number }, timeoutMs: number): Promise<RtpSendTransport> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: remote.address, port: remote.port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no TCP connection to ${remote.address}:${remote.port} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(tcpTransport(socket));
+    });
+  });
+}
+
+/** A listener on our leased port; the device (a=setup:active) connects to it. */
+export class TcpAcceptSender {
+  private readonly server: Server;
+
+  private constructor(server: Server) {
+    this.server = server;
+  }
+
+  static async listen(local: { host: string; port: number }): Promise<TcpAcceptSender> {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(local.port, local.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return new TcpAcceptSender(server);
+  }
+
+  /** The first connection; the listener closes then (one device per broadcast). */
+  accept(timeoutMs: number): Promise<RtpSendTransport> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.close();
+        reject(new Error(`the device did not connect within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.server.once('connection', (socket: Socket) => {
+        clearTimeout(timer);
+        this.close();
+        resolve(tcpTransport(socket));
+      });
+    });
+  }
+
+  close(): void {
+    if (this.server.listening) this.server.close();
+  }
+}
