@@ -75,7 +75,9 @@ describe('SimFleet live view', { skip }, () => {
       assert.ok(sink.packets.every((p) => p.ssrc === 200000000 + i), `ssrcs ${[...new Set(sink.packets.map((p) => p.ssrc))].join(",")} at ${i}`);
       assert.ok(sink.demuxed.frames[0]?.keyframe);
     }
-    assert.ok(simMediaPacerStats().ticks > 100);
+    // 150 ticks in 1.5 s on an idle machine; a loaded one runs timers late (each tick then sends
+    // more), so only check that the one shared timer kept ticking.
+    assert.ok(simMediaPacerStats().ticks > 50, `${simMediaPacerStats().ticks} ticks`);
 
     const statuses = await fleet.hangupAll();
     assert.deepEqual(statuses, new Array<number>(COUNT).fill(200));
