@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../logger';
 import { createUrlTokenSigner } from '../access/url-token';
+import { PsRtpForwarder } from '../forward/ps-rtp-forwarder';
 import { StreamPipeline } from '../ingest/stream-pipeline';
 import { createMediaHttpServer, type MediaHttpServer } from '../out/http/media-http-server';
 import { createRtspServer, type RtspServer } from '../out/rtsp/rtsp-server';
@@ -8,12 +9,15 @@ import { RecordingPlayer } from '../playback/recording-player';
 import { SegmentWriter } from '../record/segment-writer';
 import { MediaSource } from '../source/media-source';
 import type { MediaNodeOptions } from './options';
+import { playbackEndGuard } from './playback-end-guard';
 import type {
+  ForwardInfo,
   MediaCloseReason,
   MediaNode,
   MediaNodeEndpoints,
   MediaNodeEvents,
   MediaStreamInfo,
+  OpenForwardRequest,
   OpenPlaybackRequest,
   OpenStreamRequest,
   PlaybackControl,
@@ -57,6 +61,7 @@ export class MediaNodeStreamError extends Error {
 export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements MediaNode {
   private readonly streams = new Map<string, NodeStream>();
   private readonly playbacks = new Map<string, PlaybackSession>();
+  private readonly forwards = new Map<string, PsRtpForwarder>();
   private readonly watchdog: NodeJS.Timeout;
   private closing: Promise<void> | null = null;
 
@@ -194,8 +199,20 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
     }
     const logger = this.logger.child({ streamId: request.streamId, component: 'playback' });
     const source = new MediaSource(request.streamId, { logger });
-    const player = new RecordingPlayer({ source, segments: request.segments, from: request.from, speed: request.speed, logger });
+    const player = new RecordingPlayer({
+      source,
+      segments: request.segments,
+      from: request.from,
+      speed: request.speed,
+      logger,
+      ...(request.keyframesOnlyAbove !== undefined ? { keyframesOnlyAbove: request.keyframesOnlyAbove } : {}),
+    });
     const session: PlaybackSession = { streamId: request.streamId, source, player, idleSince: Date.now() };
+    const ended = (): void => {
+      if (this.playbacks.get(request.streamId) === session) this.emit('playback-ended', request.streamId);
+    };
+    player.on('ended', ended);
+    if (request.until !== undefined) source.attach(playbackEndGuard(player, request.until, ended), { viewer: false });
     source.on('viewers', (count) => {
       session.idleSince = count > 0 ? 0 : Date.now();
       this.emit('viewers', request.streamId, count);
@@ -231,6 +248,53 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
     return Promise.resolve([...this.playbacks.values()].map((s) => this.playbackInfo(s)));
   }
 
+  async openForward(request: OpenForwardRequest): Promise<ForwardInfo> {
+    if (this.forwards.has(request.forwardId)) throw new MediaNodeStreamError(`forward ${request.forwardId} is already open`, 'exists');
+    if (!this.sources.has(request.streamId)) throw new MediaNodeStreamError(`stream ${request.streamId} is not open`, 'unknown-stream');
+    const forwarder = new PsRtpForwarder(request, {
+      bindHost: this.options.host,
+      logger: this.logger,
+      onEnded: (reason) => {
+        if (this.forwards.get(request.forwardId) !== forwarder) return;
+        this.forwards.delete(request.forwardId);
+        this.emit('forward-ended', request.forwardId, reason);
+      },
+    });
+    this.forwards.set(request.forwardId, forwarder);
+    try {
+      await forwarder.open();
+    } catch (err) {
+      this.forwards.delete(request.forwardId);
+      forwarder.stop();
+      throw err;
+    }
+    return forwarder.info();
+  }
+
+  startForward(forwardId: string): Promise<ForwardInfo> {
+    const forwarder = this.forwards.get(forwardId);
+    if (forwarder === undefined) return Promise.reject(new MediaNodeStreamError(`forward ${forwardId} is not open`, 'unknown-stream'));
+    const source = this.sources.get(forwarder.streamId);
+    if (source === undefined) {
+      this.forwards.delete(forwardId);
+      forwarder.stop();
+      return Promise.reject(new MediaNodeStreamError(`stream ${forwarder.streamId} is not open`, 'unknown-stream'));
+    }
+    forwarder.attachTo(source);
+    return Promise.resolve(forwarder.info());
+  }
+
+  stopForward(forwardId: string): Promise<ForwardInfo | null> {
+    const forwarder = this.forwards.get(forwardId);
+    if (forwarder === undefined) return Promise.resolve(null);
+    this.forwards.delete(forwardId);
+    return Promise.resolve(forwarder.stop());
+  }
+
+  listForwards(): Promise<ForwardInfo[]> {
+    return Promise.resolve([...this.forwards.values()].map((f) => f.info()));
+  }
+
   private playbackInfo(session: PlaybackSession): PlaybackInfo {
     return { streamId: session.streamId, state: session.player.state, position: session.player.position, speed: session.player.speed, viewers: session.source.viewers };
   }
@@ -253,6 +317,8 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
     if (this.closing !== null) return this.closing;
     this.closing = (async () => {
       clearInterval(this.watchdog);
+      for (const forwarder of this.forwards.values()) forwarder.stop();
+      this.forwards.clear();
       for (const id of [...this.playbacks.keys()]) this.closePlayback(id, 'node-closing', false);
       await Promise.all([...this.streams.keys()].map((id) => this.end(id, 'node-closing', false)));
       await Promise.all([this.http.close(), this.rtsp.close()]);

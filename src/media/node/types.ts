@@ -1,7 +1,9 @@
+import type { ForwardEndReason, ForwardInfo, OpenForwardRequest } from '../forward/types';
 import type { RtpTransport } from '../ingest/types';
 import type { FinishedSegment } from '../record/types';
 
 export type { RtpTransport };
+export type { ForwardEndReason, ForwardInfo, ForwardTransport, OpenForwardRequest } from '../forward/types';
 
 export interface OpenStreamRequest {
   /** The stream's name in playback URLs: the channel ID for live view. */
@@ -59,6 +61,10 @@ export interface OpenPlaybackRequest {
   /** ms UTC to start at (the key frame at or before it). */
   from: number;
   speed: number;
+  /** ms UTC to stop at: the player pauses there and 'playback-ended' is emitted. Default: the end of the segments. */
+  until?: number;
+  /** Above this speed only key frames are sent (default 2); a download sends every frame up to 8x. */
+  keyframesOnlyAbove?: number;
 }
 
 export type PlaybackControl = { action: 'pause' } | { action: 'resume' } | { action: 'seek'; time: number } | { action: 'speed'; speed: number };
@@ -85,6 +91,10 @@ export interface MediaNodeEvents {
   segment: [segment: FinishedSegment];
   /** Recording of a stream stopped on an error (disk full, permissions). */
   'recording-failed': [streamId: string, message: string];
+  /** A forwarding (startForward) ended by itself: its stream ended, the receiver went away, or it fell too far behind. */
+  'forward-ended': [forwardId: string, reason: ForwardEndReason];
+  /** A playback reached the end of its recordings or its `until` time (the session stays open). */
+  'playback-ended': [streamId: string];
   /** The node itself stopped working (the worker died): every stream on it is gone. */
   failed: [reason: string];
 }
@@ -119,6 +129,13 @@ export interface MediaNode {
   controlPlayback(streamId: string, control: PlaybackControl): Promise<PlaybackInfo>;
   listPlaybacks(): Promise<PlaybackInfo[]>;
   listStreams(): Promise<MediaStreamInfo[]>;
+  /** Binds the socket that sends an open stream (live or playback) to a receiver as PS over RTP; nothing is sent yet. */
+  openForward(request: OpenForwardRequest): Promise<ForwardInfo>;
+  /** Starts sending (after the receiver's ACK); the forwarding counts as a viewer of the stream. */
+  startForward(forwardId: string): Promise<ForwardInfo>;
+  /** Stops one forwarding (the stream goes on); null when it is not known (already ended). */
+  stopForward(forwardId: string): Promise<ForwardInfo | null>;
+  listForwards(): Promise<ForwardInfo[]>;
   on<E extends keyof MediaNodeEvents>(event: E, listener: (...args: MediaNodeEvents[E]) => void): unknown;
   close(): Promise<void>;
 }

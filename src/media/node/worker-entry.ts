@@ -3,7 +3,7 @@ import { createLogger } from '../../logger';
 import { LocalMediaNode } from './local-media-node';
 import type { MediaNodeOptions } from './options';
 import { MEDIA_NODE_EVENTS, type RpcCall, type WorkerToMain } from './worker-protocol';
-import type { MediaNode, OpenPlaybackRequest, OpenStreamRequest, PlaybackControl, StartRecordingRequest } from './types';
+import type { MediaNode, OpenForwardRequest, OpenPlaybackRequest, OpenStreamRequest, PlaybackControl, StartRecordingRequest } from './types';
 
 // The media worker: a LocalMediaNode driven by messages from the main thread (WorkerMediaNode).
 
@@ -38,6 +38,14 @@ function dispatch(node: MediaNode, call: RpcCall): Promise<unknown> {
       return node.listPlaybacks();
     case 'listStreams':
       return node.listStreams();
+    case 'openForward':
+      return node.openForward(a[0] as OpenForwardRequest);
+    case 'startForward':
+      return node.startForward(String(a[0]));
+    case 'stopForward':
+      return node.stopForward(String(a[0]));
+    case 'listForwards':
+      return node.listForwards();
     case 'close':
       return node.close();
   }

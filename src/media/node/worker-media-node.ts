@@ -4,10 +4,12 @@ import type { Logger } from '../../logger';
 import type { MediaNodeOptions } from './options';
 import type { MediaNodeMethod, RpcCall, WorkerToMain } from './worker-protocol';
 import type {
+  ForwardInfo,
   MediaNode,
   MediaNodeEndpoints,
   MediaNodeEvents,
   MediaStreamInfo,
+  OpenForwardRequest,
   OpenPlaybackRequest,
   OpenStreamRequest,
   PlaybackControl,
@@ -148,6 +150,22 @@ export class WorkerMediaNode extends EventEmitter<MediaNodeEvents> implements Me
 
   listStreams(): Promise<MediaStreamInfo[]> {
     return this.call('listStreams', []) as Promise<MediaStreamInfo[]>;
+  }
+
+  openForward(request: OpenForwardRequest): Promise<ForwardInfo> {
+    return this.call('openForward', [request]) as Promise<ForwardInfo>;
+  }
+
+  startForward(forwardId: string): Promise<ForwardInfo> {
+    return this.call('startForward', [forwardId]) as Promise<ForwardInfo>;
+  }
+
+  stopForward(forwardId: string): Promise<ForwardInfo | null> {
+    return this.call('stopForward', [forwardId]) as Promise<ForwardInfo | null>;
+  }
+
+  listForwards(): Promise<ForwardInfo[]> {
+    return this.call('listForwards', []) as Promise<ForwardInfo[]>;
   }
 
   close(): Promise<void> {

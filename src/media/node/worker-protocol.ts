@@ -13,6 +13,10 @@ export type MediaNodeMethod =
   | 'controlPlayback'
   | 'listPlaybacks'
   | 'listStreams'
+  | 'openForward'
+  | 'startForward'
+  | 'stopForward'
+  | 'listForwards'
   | 'close';
 
 export interface RpcCall {
@@ -40,4 +44,12 @@ export interface RpcStartFailed {
 export type WorkerToMain = RpcReply | RpcEvent | RpcStarted | RpcStartFailed;
 
 /** Events the worker forwards ('failed' is raised by the main-thread proxy itself). */
-export const MEDIA_NODE_EVENTS: ReadonlyArray<keyof MediaNodeEvents> = ['ready', 'viewers', 'closed', 'segment', 'recording-failed'];
+export const MEDIA_NODE_EVENTS: ReadonlyArray<keyof MediaNodeEvents> = [
+  'ready',
+  'viewers',
+  'closed',
+  'segment',
+  'recording-failed',
+  'forward-ended',
+  'playback-ended',
+];
