@@ -1,0 +1,318 @@
+/**
+ * A minimal upper (city) platform for the cascade tests: UDP and TCP on 127.0.0.1, a registrar
+ * that challenges with digest (checked with node:crypto MD5 written out here, not src/sip/auth),
+ * 200 to keepalives and answer MESSAGEs, and requests towards the lower platform: MANSCDP
+ * queries and controls, SUBSCRIBE Catalog (NOTIFYs answered 200). SIP is parsed by the test
+ * simulator's own regex parser (test/sim/mini-registrar), XML with regular expressions, bodies
+ * decoded with iconv-lite by their declared charset.
+ *
+ * Failure modes for the tests: `down` (everything dropped, like a stopped server), `delayMs`
+ * (answers late: a slow upper), a wrong password (401 again), `refuseKeepalives`.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
+import iconv from 'iconv-lite';
+import { ByteFramer } from '../sim/framing';
+import { digestParams, header, headerAll, parseMini, type MiniMessage, type Peer } from '../sim/mini-registrar';
+
+const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+const token = (): string => randomBytes(6).toString('hex');
+
+export interface UpperSimOptions {
+  /** The upper's 20-digit ID. */
+  id: string;
+  /** Lower platform ID -> password (REGISTER From user). */
+  users: Map<string, string>;
+  realm?: string;
+  /** Offer qop="auth" (default true). */
+  qop?: boolean;
+  /** Expires granted in the 200 (default: as asked). */
+  grantExpires?: number;
+}
+
+export interface Registration {
+  at: number;
+  expires: number;
+  /** Whether the REGISTER carried credentials. */
+  authorized: boolean;
+  peer: Peer;
+}
+
+/** A MANSCDP body the lower platform sent, decoded. */
+export interface ReceivedXml {
+  message: MiniMessage;
+  text: string;
+  charset: string;
+  root: string;
+  cmdType: string;
+  sn: string;
+  at: number;
+}
+
+export class UpperSim extends EventEmitter<{ message: [MiniMessage, Peer] }> {
+  readonly registrations: Registration[] = [];
+  readonly authFailures: number[] = [];
+  /** Every MESSAGE and NOTIFY body from the lower platform. */
+  readonly xml: ReceivedXml[] = [];
+  /** Non-REGISTER requests seen (method, at). */
+  readonly requests: Array<{ method: string; at: number }> = [];
+  udpPort = 0;
+  tcpPort = 0;
+  down = false;
+  delayMs = 0;
+  refuseKeepalives = false;
+  /** The lower platform's signaling address (its last REGISTER). */
+  lower: Peer | undefined;
+  private udp?: UdpSocket;
+  private tcp?: Server;
+  private readonly sockets = new Set<TcpSocket>();
+  private readonly nonces = new Set<string>();
+  private readonly seenBranches = new Set<string>();
+  private readonly waiters = new Map<string, (m: MiniMessage) => void>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly options: UpperSimOptions) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  get realm(): string {
+    return this.options.realm ?? this.options.id.slice(0, 10);
+  }
+
+  async start(udpPort = 0): Promise<void> {
+    const udp = createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+    this.udp = udp;
+    udp.on('message', (buf, rinfo) => this.onRaw(buf, { transport: 'udp', address: rinfo.address, port: rinfo.port }));
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(udpPort, '127.0.0.1', () => resolve());
+    });
+    this.udpPort = udp.address().port;
+    const tcp = createServer((socket) => {
+      this.sockets.add(socket);
+      const framer = new ByteFramer();
+      const peer: Peer = { transport: 'tcp', address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, socket };
+      socket.on('data', (chunk: Buffer) => {
+        for (const raw of framer.push(chunk)) this.onRaw(raw, peer);
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    this.tcp = tcp;
+    await new Promise<void>((resolve) => tcp.listen(this.udpPort, '127.0.0.1', () => resolve()));
+    this.tcpPort = this.udpPort;
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const s of this.sockets) s.destroy();
+    const udp = this.udp;
+    const tcp = this.tcp;
+    this.udp = undefined;
+    this.tcp = undefined;
+    if (udp) await new Promise<void>((resolve) => udp.close(() => resolve()));
+    if (tcp) await new Promise<void>((resolve) => tcp.close(() => resolve()));
+  }
+
+  private send(bytes: Buffer, peer: Peer): void {
+    if (peer.transport === 'udp') this.udp?.send(bytes, peer.port, peer.address);
+    else if (peer.socket && !peer.socket.destroyed) peer.socket.write(bytes);
+  }
+
+  private later(fn: () => void): void {
+    if (this.delayMs <= 0) {
+      fn();
+      return;
+    }
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, this.delayMs);
+    this.timers.add(t);
+  }
+
+  private onRaw(raw: Buffer, peer: Peer): void {
+    if (this.down) return;
+    const message = parseMini(raw);
+    if (!message) return;
+    if (message.status !== undefined) {
+      const branch = /branch=([^;,\s]+)/.exec(header(message, 'via') ?? '')?.[1] ?? '';
+      const waiter = this.waiters.get(branch);
+      if (waiter && message.status >= 200) {
+        this.waiters.delete(branch);
+        waiter(message);
+      }
+      return;
+    }
+    this.emit('message', message, peer);
+    const method = message.method ?? '';
+    if (method === 'ACK') return;
+    if (method === 'REGISTER') {
+      this.later(() => this.onRegister(message, peer));
+      return;
+    }
+    const branch = /branch=([^;,\s]+)/.exec(header(message, 'via') ?? '')?.[1] ?? '';
+    const retransmission = this.seenBranches.has(branch);
+    this.seenBranches.add(branch);
+    if (!retransmission) this.requests.push({ method, at: Date.now() });
+    if (method === 'MESSAGE' || method === 'NOTIFY') {
+      if (retransmission) {
+        this.later(() => this.respond(message, peer, 200, 'OK'));
+        return;
+      }
+      const xml = decodeXml(message);
+      if (xml) this.xml.push(xml);
+      const refuse = this.refuseKeepalives && xml?.cmdType === 'Keepalive';
+      this.later(() => this.respond(message, peer, refuse ? 403 : 200, refuse ? 'Forbidden' : 'OK'));
+      return;
+    }
+    this.respond(message, peer, method === 'BYE' ? 200 : 501, method === 'BYE' ? 'OK' : 'Not Implemented');
+  }
+
+  private onRegister(message: MiniMessage, peer: Peer): void {
+    const user = /sip:([^@>;]+)@/.exec(header(message, 'from') ?? '')?.[1] ?? '';
+    const password = this.options.users.get(user);
+    if (password === undefined) {
+      this.respond(message, peer, 403, 'Forbidden');
+      return;
+    }
+    const authorization = header(message, 'authorization');
+    if (authorization === undefined) {
+      this.challenge(message, peer);
+      return;
+    }
+    const params = digestParams(authorization);
+    if (!this.checkDigest(params, password, 'REGISTER')) {
+      this.authFailures.push(Date.now());
+      this.challenge(message, peer);
+      return;
+    }
+    const asked = Number(header(message, 'expires') ?? '3600');
+    const expires = asked === 0 ? 0 : (this.options.grantExpires ?? asked);
+    this.registrations.push({ at: Date.now(), expires, authorized: true, peer });
+    this.lower = peer.transport === 'udp' ? contactPeer(message, peer) : peer;
+    this.respond(message, peer, 200, 'OK', [['Expires', String(expires)], ['Date', new Date().toISOString().slice(0, 19)]]);
+  }
+
+  private checkDigest(params: Map<string, string>, password: string, method: string): boolean {
+    const nonce = params.get('nonce') ?? '';
+    if (!this.nonces.has(nonce) || params.get('realm') !== this.realm) return false;
+    const ha1 = md5(`${params.get('username') ?? ''}:${this.realm}:${password}`);
+    const ha2 = md5(`${method}:${params.get('uri') ?? ''}`);
+    const qop = params.get('qop');
+    const expected =
+      qop === undefined ? md5(`${ha1}:${nonce}:${ha2}`) : md5(`${ha1}:${nonce}:${params.get('nc') ?? ''}:${params.get('cnonce') ?? ''}:${qop}:${ha2}`);
+    return expected === params.get('response');
+  }
+
+  private challenge(message: MiniMessage, peer: Peer): void {
+    const nonce = token();
+    this.nonces.add(nonce);
+    const qop = this.options.qop === false ? '' : ', qop="auth"';
+    this.respond(message, peer, 401, 'Unauthorized', [['WWW-Authenticate', `Digest realm="${this.realm}", nonce="${nonce}"${qop}, algorithm=MD5`]]);
+  }
+
+  respond(message: MiniMessage, peer: Peer, status: number, reason: string, extra: Array<[string, string]> = []): void {
+    const lines = [`SIP/2.0 ${status} ${reason}`];
+    for (const via of headerAll(message, 'via')) lines.push(`Via: ${via}`);
+    const to = header(message, 'to') ?? '';
+    lines.push(`From: ${header(message, 'from') ?? ''}`);
+    lines.push(`To: ${to.includes('tag=') ? to : `${to};tag=${token()}`}`);
+    lines.push(`Call-ID: ${header(message, 'call-id') ?? ''}`);
+    lines.push(`CSeq: ${header(message, 'cseq') ?? ''}`);
+    for (const [name, value] of extra) lines.push(`${name}: ${value}`);
+    lines.push('Content-Length: 0', '', '');
+    this.send(Buffer.from(lines.join('\r\n')), peer);
+  }
+
+  /** Sends a request to the lower platform; resolves with its final response. */
+  request(method: string, target: string, body: Buffer | null, extra: Array<[string, string]> = [], timeoutMs = 3000): Promise<MiniMessage> {
+    const peer = this.lower;
+    if (!peer) return Promise.reject(new Error('the lower platform has not registered'));
+    const branch = `z9hG4bK${token()}`;
+    const local = peer.transport === 'udp' ? this.udpPort : this.tcpPort;
+    const head = [
+      `${method} sip:${target}@${peer.address}:${peer.port} SIP/2.0`,
+      `Via: SIP/2.0/${peer.transport.toUpperCase()} 127.0.0.1:${local};rport;branch=${branch}`,
+      `From: <sip:${this.id}@${this.realm}>;tag=${token()}`,
+      `To: <sip:${target}@${this.realm}>`,
+      `Call-ID: ${token()}@127.0.0.1`,
+      `CSeq: 1 ${method}`,
+      `Contact: <sip:${this.id}@127.0.0.1:${local}>`,
+      'Max-Forwards: 70',
+      ...extra.map(([n, v]) => `${n}: ${v}`),
+      ...(body ? ['Content-Type: Application/MANSCDP+xml'] : []),
+      `Content-Length: ${body?.length ?? 0}`,
+      '',
+      '',
+    ].join('\r\n');
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(branch);
+        reject(new Error(`no answer to ${method}`));
+      }, timeoutMs);
+      this.waiters.set(branch, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+      this.send(body ? Buffer.concat([Buffer.from(head), body]) : Buffer.from(head), peer);
+    });
+  }
+
+  /** A MANSCDP MESSAGE (GB2312) with `<root><CmdType/><SN/><DeviceID/>fields</root>`. */
+  manscdp(root: string, cmdType: string, sn: number, deviceId: string, fields = '', target = deviceId, timeoutMs = 3000): Promise<MiniMessage> {
+    const xml = `<?xml version="1.0" encoding="GB2312"?>\r\n<${root}>\r\n<CmdType>${cmdType}</CmdType>\r\n<SN>${sn}</SN>\r\n<DeviceID>${deviceId}</DeviceID>\r\n${fields}</${root}>\r\n`;
+    return this.request('MESSAGE', target, iconv.encode(xml, 'gb2312'), [], timeoutMs);
+  }
+
+  /** Responses of one CmdType and SN, once `done` says they are complete. */
+  async collect(cmdType: string, sn: number, done: (parts: ReceivedXml[]) => boolean, timeoutMs = 5000): Promise<ReceivedXml[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const parts = this.xml.filter((x) => x.cmdType === cmdType && x.sn === String(sn) && x.root === 'Response');
+      if (done(parts)) return parts;
+      if (Date.now() > deadline) throw new Error(`timed out collecting ${cmdType} SN ${sn}: ${parts.length} parts`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Resolves once `check` is true (polling), or rejects after the time. */
+  async until(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+/** Where a UDP lower platform listens: its Contact (our test server sends from its listening port anyway). */
+function contactPeer(message: MiniMessage, peer: Peer): Peer {
+  const m = /sip:[^@]+@([^:;>]+):(\d+)/.exec(header(message, 'contact') ?? '');
+  return m ? { transport: 'udp', address: m[1] ?? peer.address, port: Number(m[2]) } : peer;
+}
+
+const tag = (text: string, name: string): string => new RegExp(`<${name}>([^<]*)</${name}>`, 'i').exec(text)?.[1]?.trim() ?? '';
+
+export function decodeXml(message: MiniMessage): ReceivedXml | undefined {
+  if (message.body.length === 0) return undefined;
+  const declared = /encoding="([^"]+)"/i.exec(message.body.subarray(0, 100).toString('latin1'))?.[1] ?? 'UTF-8';
+  const text = iconv.decode(message.body, /gb/i.test(declared) ? 'gb18030' : 'utf8');
+  const root = /<(Query|Response|Notify|Control)>/i.exec(text)?.[1] ?? '';
+  return { message, text, charset: declared, root, cmdType: tag(text, 'CmdType'), sn: tag(text, 'SN'), at: Date.now() };
+}
+
+export const xmlTag = tag;
+
+/** Every `<Item>...</Item>` of a body. */
+export function xmlItems(text: string): string[] {
+  return [...text.matchAll(/<Item>([\s\S]*?)<\/Item>/gi)].map((m) => m[1] ?? '');
+}
