@@ -167,10 +167,201 @@ export const configSchema = z.object({
     })
     .prefault({}),
 
+  /** District operations: buildings, online-rate accounting, fault tickets, door-entry records, watchlist. */
+  operations: z
+    .object({
+      /**
+       * Bearer token of the investigator role: every API route, plus unmasked personal identifiers
+       * in door records and alerts (each such read is written to the audit log). Unset: nobody sees them unmasked.
+       */
+      privilegedToken: z.string().min(16).optional(),
+      /** Fault tickets for devices offline longer than the grace time (ADR 0015). */
+      faults: z
+        .object({
+          enabled: z.boolean().default(true),
+          /** A device offline this long opens a ticket; devices of one building/line going offline within it are one outage. */
+          graceSec: z.number().int().min(0).default(300),
+          /** Deadline to acknowledge a ticket. */
+          responseMinutes: z.number().int().min(1).default(30),
+          /** Repair deadline of a single-device (front-end) fault. */
+          frontEndRepairHours: z.number().positive().default(4),
+          /** Repair deadline of a network fault (whole building or line). */
+          networkRepairHours: z.number().positive().default(4),
+          /** Repair deadline of a network fault where the building or line has no spare fibre. */
+          noSpareFibreRepairHours: z.number().positive().default(24),
+          /** How often due tickets and deadlines are checked. */
+          sweepIntervalSec: z.number().int().min(1).default(5),
+        })
+        .prefault({}),
+      /** Door-entry records from door hosts (GB28181 alarms) and vendor gateways (REST ingest). */
+      doors: z
+        .object({
+          /** Bearer token accepted for POST /api/v1/door-events only (vendor gateways); the API token works too. */
+          ingestToken: z.string().min(16).optional(),
+          /** Footage linked to a record: from this many seconds before it... */
+          footageBeforeSec: z.number().int().min(0).max(3600).default(10),
+          /** ...to this many seconds after it. */
+          footageAfterSec: z.number().int().min(0).max(3600).default(20),
+          /** Days records (and their photos) are kept. */
+          retentionDays: z.number().int().min(1).default(180),
+          /** How often expired records are deleted. */
+          sweepIntervalSec: z.number().int().min(1).default(3600),
+          /** Folder of door-event photos; default <dataDir>/door-photos. */
+          photoDir: z.string().min(1).optional(),
+          /** Remote opening command: 'aux-switch' (PTZCmd auxiliary switch on, A.3.7) or 'door-cmd' (vendor <DoorCmd>Open</DoorCmd>). */
+          openCommand: z.enum(['aux-switch', 'door-cmd']).default('aux-switch'),
+          /** Time to wait for the door host's DeviceControl Response. */
+          openTimeoutMs: z.number().int().min(100).default(5000),
+        })
+        .prefault({}),
+      /**
+       * Monthly rent per building set, cut when the set's online rate is below the threshold.
+       * due = max(floor, price − deduction) × the share of the month the building was not removed;
+       * deduction = (threshold − rate) in percentage points × deductionPerPoint (percent of the
+       * price, or yuan, per deductionUnit). See docs/decisions/0014-online-rate-accounting.md.
+       */
+      settlement: z
+        .object({
+          /** Rent of one building set (a door-entry host and its cameras) per month, in yuan. */
+          pricePerSet: z.number().min(0).default(350),
+          /** Online rate (0-1) at or above which the full rent is due. */
+          threshold: z.number().min(0).max(1).default(0.93),
+          /** Deducted per percentage point below the threshold (fractions of a point count pro rata). */
+          deductionPerPoint: z.number().min(0).default(5),
+          /** 'percent': deductionPerPoint is a percent of the price; 'yuan': an amount in yuan. */
+          deductionUnit: z.enum(['percent', 'yuan']).default('percent'),
+          /** The least rent a set earns in a month, in yuan, however low its rate. */
+          floor: z.number().min(0).default(0),
+        })
+        .prefault({}),
+      /** Watchlist of person/card identifiers matched against every door record. */
+      watchlist: z
+        .object({
+          /** Hand every alert to the cascade (sent upward as a GB28181 Alarm) when a cascade is configured. */
+          forwardUpward: z.boolean().default(true),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+
+  /** Cascade: gbvms as a lower platform of upper platforms (ADR 0016). Uppers live in the index store (/api/v1/uppers). */
+  cascade: z
+    .object({
+      /** First retry after a failed registration (ms); doubles per failure up to retryMaxMs. */
+      retryMinMs: z.number().int().min(10).default(2000),
+      retryMaxMs: z.number().int().min(10).default(120000),
+      /** Longest wait for an upper's answer to one request (ms). */
+      requestTimeoutMs: z.number().int().min(100).default(10000),
+      /** Upper platforms added at start when not stored yet (changes made through the API are kept). */
+      uppers: z.array(z.lazy(() => upperSeedSchema)).default([]),
+      /** One more upper, from the GBVMS_UPPER_* variables. */
+      upper: z.lazy(() => upperSeedSchema).optional(),
+    })
+    .prefault({}),
+
+  events: z
+    .object({
+      /** Recent platform events kept in memory for SSE clients that reconnect with Last-Event-ID. */
+      ringSize: z.number().int().min(10).max(100000).default(1000),
+      /** Seconds between heartbeat comments on an SSE stream (keeps proxies from closing it). */
+      sseHeartbeatSec: z.number().int().min(1).max(300).default(15),
+      /** Delivery attempts per event and webhook, the first included. */
+      webhookAttempts: z.number().int().min(1).max(20).default(5),
+      /** Wait before the second attempt (ms); doubles each time (1 s, 2 s, 4 s ...). */
+      webhookBackoffMs: z.number().int().min(10).default(1000),
+      /** Longest wait between two attempts (ms). */
+      webhookMaxBackoffMs: z.number().int().min(10).default(60000),
+      /** Time a receiver has to answer one POST (ms). */
+      webhookTimeoutMs: z.number().int().min(100).default(5000),
+      /** Events waiting per webhook; beyond it the oldest is dropped (a dead receiver must not eat memory). */
+      webhookQueueLimit: z.number().int().min(1).default(1000),
+      /** Expires asked in alarm/catalog/position SUBSCRIBEs (s); refreshed before it runs out. */
+      subscriptionExpiresSec: z.number().int().min(10).max(86400).default(3600),
+      /** Wait before a failed or device-ended subscription is asked again (s). */
+      subscriptionRetrySec: z.number().int().min(1).default(60),
+      /** Seconds between reports asked in a MobilePosition subscription. */
+      mobilePositionIntervalSec: z.number().int().min(1).default(5),
+      /** Subscribe to every device's catalog changes when it comes online. */
+      subscribeCatalogOnRegister: z.boolean().default(false),
+      /** Subscribe to every device's alarms when it comes online (devices that send alarms only to subscribers). */
+      subscribeAlarmOnRegister: z.boolean().default(false),
+      /** Days alarms and positions are kept (0: forever). */
+      retentionDays: z.number().int().min(0).default(90),
+    })
+    .superRefine((e, ctx) => {
+      if (e.webhookBackoffMs > e.webhookMaxBackoffMs) ctx.addIssue({ code: 'custom', path: ['webhookBackoffMs'], message: 'must not be above events.webhookMaxBackoffMs' });
+    })
+    .prefault({}),
+
+  /** Pictures of channels: from the device (GB/T 28181-2022 snapshot command) or from the live stream (FFmpeg). */
+  snapshots: z
+    .object({
+      /** Default source when a request names none: auto = the device unless it is a 2016 one or fails, then the stream. */
+      defaultMode: z.enum(['auto', 'device', 'stream']).default('auto'),
+      /** Time for the device's answer to the snapshot command, and after it for its uploads (plus count × interval). */
+      deviceTimeoutMs: z.number().int().min(500).default(8000),
+      /** Time FFmpeg gets for one frame once the live stream plays. */
+      streamTimeoutMs: z.number().int().min(1000).default(15000),
+      /** Largest upload (one HTTP request) a device may send. */
+      maxUploadBytes: z.number().int().min(1024).default(10 * 1024 * 1024),
+      /** Base of the upload URL given to devices; default http://<SIP advertised host>:<API port>. */
+      uploadBaseUrl: z.string().url().optional(),
+      /** Days pictures are kept. */
+      retentionDays: z.number().int().min(1).default(30),
+      /** Newest pictures kept per channel (0: no limit). */
+      maxPerChannel: z.number().int().min(0).default(1000),
+      /** How often old pictures are deleted. */
+      sweepIntervalSec: z.number().int().min(1).default(3600),
+    })
+    .prefault({}),
+
+  /** Voice broadcast (GB/T 28181 9.12.1): audio files sent to a device's audio output as G.711 over RTP. */
+  broadcast: z
+    .object({
+      /** Our audio source ID in Notify Broadcast (devices INVITE it); default the platform's SIP ID. */
+      sourceId: gbId.optional(),
+      /** Time for the device's Response to Notify Broadcast. */
+      answerTimeoutMs: z.number().int().min(500).default(5000),
+      /** Time after that for the device's INVITE. */
+      inviteTimeoutMs: z.number().int().min(500).default(10000),
+      /** Time for the ACK of our answer and for the TCP media connection. */
+      connectTimeoutMs: z.number().int().min(500).default(10000),
+      /** Longer audio is cut to this. */
+      maxClipSeconds: z.number().int().min(1).max(3600).default(300),
+      /** Largest audio file accepted in a request. */
+      maxUploadBytes: z.number().int().min(1024).default(20 * 1024 * 1024),
+      /** Converted clips are kept this long for another broadcast by clip ID. */
+      clipTtlSec: z.number().int().min(60).default(86400),
+      /** At most this many clips are kept (newest first). */
+      maxClips: z.number().int().min(1).default(100),
+    })
+    .prefault({}),
+
   /** MongoDB connection string: selects the MongoDB index store instead of SQLite. */
   mongoUrl: z.string().url().optional(),
   /** Redis connection string: selects the Redis state store instead of in-process state. */
   redisUrl: z.string().url().optional(),
+});
+
+/** An upper platform seeded from the configuration (fields as in POST /api/v1/uppers; `shares`: IDs of channels, organisation nodes, devices). */
+const upperSeedSchema = z.object({
+  upperId: gbId,
+  host: z.string().min(1),
+  port: port.default(5060),
+  domain: z.string().min(1).optional(),
+  name: z.string().max(128).optional(),
+  transport: z.enum(['udp', 'tcp']).default('udp'),
+  password: z.string().min(1).optional(),
+  localId: gbId.optional(),
+  registerExpiresSec: z.number().int().min(2).max(86400).default(3600),
+  keepaliveIntervalSec: z.number().int().min(1).max(3600).default(60),
+  keepaliveTimeoutCount: z.number().int().min(1).max(100).default(3),
+  charset: z.enum(['GB2312', 'UTF-8']).default('GB2312'),
+  catalogItemsPerMessage: z.number().int().min(1).max(500).default(10),
+  idMode: z.enum(['own', 'mapped']).default('own'),
+  recordSource: z.enum(['platform', 'device']).default('platform'),
+  enabled: z.boolean().default(true),
+  shares: z.array(z.string().regex(/^\d{2,20}$/)).default([]),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

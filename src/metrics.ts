@@ -41,6 +41,12 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly cascadeLinks = new Gauge({
+    name: 'gbvms_cascade_link_state',
+    help: 'Registration with each upper platform: 1 for its current state (registering, registered, failing, disabled, stopped)',
+    labelNames: ['upper', 'state'] as const,
+    registers: [this.registry],
+  });
   readonly liveEnds = new Counter({
     name: 'gbvms_live_ends_total',
     help: 'Live streams ended, by reason (api, idle, device-bye, rtp-timeout, ...)',

@@ -2,6 +2,13 @@
  * The OpenAPI 3.1 description of /api/v1, written by hand as the contract for upper-level systems.
  * test/api/openapi.test.ts checks it against the routes the server really has.
  */
+import { operationsPaths, operationsSchemas } from './openapi-operations';
+import { operationsEventsPaths, operationsEventsSchemas } from './openapi-operations-events';
+import { mediaControlPaths, mediaControlSchemas } from './openapi-media-control';
+import { controlPaths, controlSchemas } from './openapi-control';
+import { cascadePaths, cascadeSchemas } from './openapi-cascade';
+import { eventPaths, eventSchemas } from './openapi-events';
+
 const gbId = { type: 'string', pattern: '^\\d{20}$', example: '34020000001320000001' };
 const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
 const errors = {
@@ -48,6 +55,12 @@ export const openApiDocument = {
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
     schemas: {
+      ...operationsSchemas,
+      ...operationsEventsSchemas,
+      ...mediaControlSchemas,
+      ...controlSchemas,
+      ...cascadeSchemas,
+      ...eventSchemas,
       Error: {
         type: 'object',
         required: ['error'],
@@ -296,6 +309,12 @@ export const openApiDocument = {
   },
   security: [{ bearer: [] }],
   paths: {
+    ...operationsPaths,
+    ...operationsEventsPaths,
+    ...mediaControlPaths,
+    ...controlPaths,
+    ...cascadePaths,
+    ...eventPaths,
     '/devices': {
       get: {
         summary: 'List devices',

@@ -34,3 +34,19 @@ export function alarmDocument(alarm: CascadeAlarm, upperSideId: string, sn: numb
   if (alarm.type !== undefined && alarm.type !== null) fields.push({ name: 'Info', children: [{ name: 'AlarmType', text: String(alarm.type) }] });
   return buildManscdp('Notify', 'Alarm', sn, upperSideId, fields, { charset, indent: '' });
 }
+
+/** A device alarm as stored by the alarm service (src/alarms), as the alarm sent upward: same fields, the source as channel. */
+export function cascadeAlarmOf(alarm: {
+  deviceId: string;
+  sourceId: string;
+  priority: number | null;
+  method: number | null;
+  type: number | null;
+  time: number;
+  description: string | null;
+  longitude: number | null;
+  latitude: number | null;
+}): CascadeAlarm {
+  const { deviceId, sourceId, priority, method, type, time, description, longitude, latitude } = alarm;
+  return { deviceId, channelId: sourceId === deviceId ? null : sourceId, priority, method, type, time, description, longitude, latitude };
+}

@@ -29,6 +29,12 @@ export interface Building {
   devices: BuildingDevice[];
   createdAt: number;
   updatedAt: number;
+  /**
+   * When the building entered its current state (ms UTC). Always set by the building store;
+   * optional so that hand-made Buildings (test fakes) need not carry it. Accounting leaves a
+   * removed building out from this time on.
+   */
+  stateSince?: number;
 }
 
 export interface BuildingDirectory {

@@ -49,7 +49,8 @@ export class SipServer {
     /** Who we are in From/Contact. */
     readonly platform: PlatformIdentity,
     private readonly scheduler: RefreshScheduler,
-    private readonly pending: PendingQueries,
+    /** Answers to our MANSCDP commands (Response MESSAGEs) by device, CmdType and SN: for modules that send their own commands. */
+    readonly pending: PendingQueries,
     private readonly logger: Logger,
   ) {}
 

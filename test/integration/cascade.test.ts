@@ -263,6 +263,17 @@ describe('cascade: requests from the upper platform', () => {
     assert.equal(await server.app.cascade.forwardAlarm({ deviceId: IPC, time: Date.now() }), 0, 'unshared: nobody');
   });
 
+  test('an alarm a device raises on a shared channel reaches the upper platform by itself', async () => {
+    const before = city.xml.filter((x) => x.cmdType === 'Alarm').length;
+    const outcome = await nvr.raiseAlarm({ sourceId: nvr.channelIds[2]!, priority: 2, method: 5, type: 2, description: 'tripwire 2' });
+    assert.equal(outcome.status, 200);
+    const sent = await waitFor(() => city.xml.filter((x) => x.cmdType === 'Alarm').slice(before).find((x) => xmlTag(x.text, 'AlarmDescription') === 'tripwire 2'), 3000, 'alarm upward');
+    assert.equal(xmlTag(sent.text, 'DeviceID'), nvr.channelIds[2]);
+    assert.equal(xmlTag(sent.text, 'AlarmPriority'), '2');
+    // The mapped upper shares only channels 0 and 1: it is not told.
+    assert.ok(!mapped.xml.some((x) => x.cmdType === 'Alarm' && xmlTag(x.text, 'AlarmDescription') === 'tripwire 2'));
+  });
+
   test('a request from a platform that is not configured is left to the device side', async () => {
     const stranger = new UpperSim({ id: '36010000002000000001', users: new Map() });
     await stranger.start();

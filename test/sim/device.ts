@@ -5,16 +5,20 @@
  *
  * - MESSAGE: 200 OK at once; then for a Query of Catalog / DeviceInfo / DeviceStatus / RecordInfo
  *   a Response MESSAGE (Catalog and RecordInfo split in parts, sent one after the other, each
- *   waiting for its answer, Annex M; RecordInfo from ./recordings). Other CmdTypes and
- *   Control/Notify bodies: 200 and nothing more.
+ *   waiting for its answer, Annex M; RecordInfo from ./recordings). DeviceControl, DeviceConfig,
+ *   PresetQuery and ConfigDownload: ./control-answers. Other CmdTypes and Control/Notify bodies: 200
+ *   and nothing more.
  * - INVITE for one of its channels (or, for an IPC, its own ID): live view as a camera does it, see
  *   ./calls (100, 200 with SDP, RTP after the ACK, BYE both ways; 404 for other IDs).
  * - INFO in a Playback/Download dialog: MANSRTSP control (./history-control); other INFO, OPTIONS, NOTIFY: 200.
- *   BYE outside a dialog: 481. SUBSCRIBE and anything else: 501.
+ *   BYE outside a dialog: 481. SUBSCRIBE with an Alarm/Catalog/MobilePosition Query: a subscription
+ *   (./subscriptions: NOTIFYs in its dialog, raiseAlarm). Anything else: 501.
  * - A retransmitted request (same branch) gets the same response again and is not processed twice.
  */
 import { EventEmitter } from 'node:events';
 import { SimCalls, type InviteOutcome } from './calls';
+import { SimBroadcast } from './broadcast';
+import { SimSnapshots } from './snapshot';
 import { catalogBody, mediaStatusBody, deviceInfoBody, deviceStatusBody, keepaliveBody, readCommand, type BodyStyle, type CatalogChannel } from './bodies';
 import { buildAuthorization, parseChallenge, type DigestChallenge } from './digest';
 import { SimEndpoint, type InboundRequest } from './endpoint';
@@ -22,6 +26,9 @@ import { loadSimClip, type SimClip } from './media-clip';
 import { channelIdFor, isGbId } from './ids';
 import { defaultChannelName, defaultDeviceName } from './names';
 import { answerRecordInfo, defaultRecordings, type RecordAnswerContext, type SimRecording } from './recordings';
+import { SimControlAnswers } from './control-answers';
+import { SimDoorHost } from './door-host';
+import { SimSubscriptions, type SimAlarm, type SimAlarmOutcome } from './subscriptions';
 import { newBranch, newCallId, newNumericToken, topBranch, writeRequest, writeResponse, type Eol, type SipMessage } from './sip';
 import { resolveTimers, type TransactionResult } from './transactions';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types';
@@ -68,6 +75,10 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
   /** Date header of the last 200 to REGISTER (GB/T 28181 time sync), as sent. */
   lastServerDate: string | undefined;
   registered = false;
+  /** DeviceControl / DeviceConfig / PresetQuery / ConfigDownload: what was commanded, presets, answer mode (./control-answers). */
+  readonly control: SimControlAnswers;
+  /** A door host's door events (raiseDoorEvent) and remote-open answers (./door-host). */
+  readonly door: SimDoorHost;
 
   private readonly options: SimDeviceOptions;
   private readonly quirks: SimQuirks;
@@ -88,6 +99,12 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
   private readonly serverTransactions = new Map<string, { bytes: Buffer; at: number }>();
   private stopped = false;
   private readonly calls: SimCalls;
+  /** Voice broadcast sessions (./broadcast): events 'start' and 'end', stats(), hangup(). */
+  readonly broadcast: SimBroadcast;
+  /** GB/T 28181-2022 snapshot requests answered (./snapshot). */
+  readonly snapshots: SimSnapshots;
+  /** Alarm/Catalog/MobilePosition subscriptions of the platform, and the NOTIFYs sent in them (./subscriptions). */
+  readonly subscriptions: SimSubscriptions;
   private readonly createdAt = Date.now();
 
   constructor(options: SimDeviceOptions, shared?: SharedEndpoint) {
@@ -114,6 +131,20 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     this.channelIds = ids;
     this.channelNames = names;
     this.sharedEndpoint = shared?.endpoint;
+    this.control = new SimControlAnswers({
+      style: this.style,
+      deviceId: this.deviceId,
+      channelIds: this.channelIds,
+      deviceName: defaultDeviceName(options.kind),
+      send: async (body) => (await this.sendMessage(body)).status,
+    });
+    this.door = new SimDoorHost({
+      style: this.style,
+      deviceId: this.deviceId,
+      enabled: options.kind === 'door',
+      send: async (body) => (await this.sendMessage(body)).status,
+      raiseAlarm: (alarm) => this.raiseAlarm(alarm),
+    });
     this.registerCallId = newCallId(options.localHost ?? '127.0.0.1');
     this.calls = new SimCalls({
       deviceId: this.deviceId,
@@ -137,6 +168,44 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
       },
       onMediaStatusSent: (stats, status) => this.emit('mediaStatusSent', stats, status),
     });
+    this.broadcast = new SimBroadcast({
+      deviceId: this.deviceId,
+      server: options.server,
+      quirks: this.quirks,
+      options: options.broadcast,
+      mediaHost: options.localHost ?? '127.0.0.1',
+      eol: this.eol,
+      userAgent: this.userAgent,
+      transport: options.transport,
+      contact: () => this.contactAddress(),
+      sendMessage: (body) => this.sendMessage(body),
+      runTransaction: (method, uri, headersFor, body) => this.runTransaction(method, headersFor, body, uri),
+    });
+    this.snapshots = new SimSnapshots({
+      deviceId: this.deviceId,
+      quirks: this.quirks,
+      gbVersion: options.gbVersion ?? '2022',
+      eol: this.eol,
+      width: options.media?.width ?? 1280,
+      height: options.media?.height ?? 720,
+      sendMessage: (body) => this.sendMessage(body),
+    });
+    this.subscriptions = new SimSubscriptions({
+      deviceId: this.deviceId,
+      channelIds: this.channelIds,
+      server: options.server,
+      style: this.style,
+      eol: this.eol,
+      userAgent: this.userAgent,
+      contact: () => this.contactAddress(),
+      sendMessage: (body) => this.sendMessage(body),
+      runTransaction: (method, uri, headersFor, body) => this.runTransaction(method, headersFor, body, uri),
+    });
+  }
+
+  /** Notify Alarm as a MESSAGE (or NOTIFY, see SimAlarm.via); resolves once the platform's Response Alarm came (or the wait ran out). */
+  raiseAlarm(alarm: SimAlarm = {}): Promise<SimAlarmOutcome> {
+    return this.subscriptions.raiseAlarm(alarm);
   }
 
   /** Binds a UDP socket on an ephemeral port or connects over TCP (or joins the fleet's shared socket). */
@@ -276,6 +345,9 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     if (this.stopped) return;
     this.stopped = true;
     this.calls.stopAll();
+    this.broadcast.stopAll();
+    this.snapshots.stop();
+    this.subscriptions.stop();
     this.stopKeepalives();
     this.registered = false;
     const endpoint = this.endpoint;
@@ -385,13 +457,19 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
         return;
       }
     }
-    const answer = message.method === 'BYE' ? this.calls.onBye(message) : message.method === 'CANCEL' ? this.calls.onCancel(message) : statusFor(message.method);
+    if (message.method === 'SUBSCRIBE') {
+      const subscribed = this.subscriptions.onSubscribe(message);
+      this.rememberServerTransaction(key, subscribed);
+      reply(subscribed);
+      return;
+    }
+    const answer = message.method === 'BYE' ? (this.broadcast.onBye(message) ?? this.calls.onBye(message)) : message.method === 'CANCEL' ? this.calls.onCancel(message) : statusFor(message.method);
     if (!answer) return;
     const [status, reason] = answer;
     const bytes = writeResponse(message, status, reason, this.toTag, [['User-Agent', this.userAgent]], this.eol);
     this.rememberServerTransaction(key, bytes);
     reply(bytes);
-    if (message.method === 'MESSAGE') void this.answer(message);
+    if (message.method === 'MESSAGE' && !this.broadcast.onMessage(message, reply) && !this.snapshots.onMessage(message) && !this.subscriptions.onMessage(message)) void this.answer(message);
   }
 
   private rememberServerTransaction(key: string, bytes: Buffer): void {
@@ -406,6 +484,20 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
 
   private async answer(message: SipRequest): Promise<void> {
     const command = readCommand(message.body);
+    if (command && this.door.handles(command, message.body)) {
+      const doorAnswer = await this.door.answer(command, message.body);
+      this.answers.push(doorAnswer);
+      this.emit('answer', doorAnswer);
+      return;
+    }
+    if (command && this.control.handles(command)) {
+      const controlAnswer = await this.control.answer(command, message.body);
+      if (controlAnswer) {
+        this.answers.push(controlAnswer);
+        this.emit('answer', controlAnswer);
+      }
+      return;
+    }
     if (!command || command.root !== 'Query') return;
     const statuses: number[] = [];
     const model = `SIM-${this.options.kind.toUpperCase()}-${this.options.gbVersion ?? '2022'}`;

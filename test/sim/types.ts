@@ -8,6 +8,7 @@
  */
 
 import type { SimRecording } from './recordings';
+import type { SimBroadcastOptions } from './broadcast';
 
 export type SimTransportKind = 'udp' | 'tcp';
 export type SimDeviceKind = 'ipc' | 'nvr' | 'door';
@@ -77,6 +78,15 @@ export interface SimQuirks {
   recordInfoStopAfterParts?: number;
   /** Answers 200 to a RecordInfo query and never sends the Response. */
   ignoreRecordInfo?: boolean;
+
+  // Snapshots and voice broadcast (./snapshot, ./broadcast).
+
+  /** Answers 200 to a SnapShotConfig and does nothing else (like a 2016 device, which also does this). */
+  ignoreSnapshot?: boolean;
+  /** Answers Notify Broadcast with Result ERROR. */
+  refuseBroadcast?: boolean;
+  /** Answers Notify Broadcast with Result OK and then never sends the INVITE. */
+  broadcastNoInvite?: boolean;
 }
 
 /** The clip a device streams (made once per process and per settings by FFmpeg, then looped). */
@@ -231,6 +241,8 @@ export interface SimDeviceOptions {
   recordings?: SimRecording[] | ((channelId: string) => SimRecording[]);
   /** What the device streams when INVITEd (defaults: H.264 1280x720, 2 Mbit/s, 25 fps, GOP 50, 4 s clip). */
   media?: SimMediaOptions;
+  /** What the device asks for when it INVITEs a broadcast: codec (default PCMA) and transport (default udp). */
+  broadcast?: SimBroadcastOptions;
 }
 
 /** Outcome of one client transaction (one request, its retransmissions and its final answer). */

@@ -1,16 +1,11 @@
+import { encodePtzCmd } from '../../sip/control/ptz-encode';
 import { buildManscdp, type ManscdpField } from '../../sip/manscdp';
 
 export type DoorOpenCommand = 'aux-switch' | 'door-cmd';
 
-/**
- * PTZCmd auxiliary switch "on" (GB/T 28181 A.3.7, table A.11, byte 4 = 8CH, byte 5 = switch
- * number): A5H, then version 0 with the nibble checksum (A+5+0) mod 16 = FH, address 01H,
- * 8CH, the switch, 00H, 00H, and the sum of bytes 1-7 mod 256.
- */
+/** PTZCmd auxiliary switch "on" (GB/T 28181 A.3.7, table A.11): the lock relay as switch N. */
 export function auxSwitchOnPtzCmd(switchNumber: number): string {
-  const bytes = [0xa5, 0x0f, 0x01, 0x8c, switchNumber & 0xff, 0x00, 0x00];
-  const checksum = bytes.reduce((a, b) => a + b, 0) & 0xff;
-  return [...bytes, checksum].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join('');
+  return encodePtzCmd({ kind: 'aux', op: 'on', switchNo: switchNumber & 0xff });
 }
 
 /**

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../../../config';
 import type { EventPublisher } from '../../events/types';
 import type { Logger } from '../../logger';
+import type { ManscdpDocument } from '../../sip/manscdp';
 import type { SipServer } from '../../sip/sip-server';
 import type { IndexStore } from '../../storage/ports';
 import type { MongoIndexStore } from '../../storage/mongo/index-store';
@@ -30,6 +31,17 @@ export interface OperationsEventsDeps {
   logger: Logger;
   /** Watchlist alerts sent upward (the cascade's alarm forwarding). */
   forwardAlarmUpward?: WatchlistServiceOptions['forwardAlarmUpward'];
+  /**
+   * The device alarm service: door events follow its 'alarm' event, which also carries alarms
+   * NOTIFYed inside subscriptions. Without it, the router's MESSAGE notifications are read.
+   */
+  alarms?: AlarmSource;
+}
+
+/** What door records need of the alarm service (src/alarms/alarm-service.ts). */
+export interface AlarmSource {
+  on(event: 'alarm', listener: (alarm: { deviceId: string }, doc: ManscdpDocument) => void): unknown;
+  off(event: 'alarm', listener: (alarm: { deviceId: string }, doc: ManscdpDocument) => void): unknown;
 }
 
 /** Fault tickets, door-entry records, the watchlist, remote door opening and the audit log, wired together. */
@@ -93,7 +105,9 @@ export async function startOperationsEvents(deps: OperationsEventsDeps): Promise
     if (doc.cmdType !== 'Alarm') return;
     void doors.onAlarm(deviceId, doc).catch((err: unknown) => logger.error({ err, deviceId }, 'door event from SIP alarm not recorded'));
   };
-  sip.router.on('notify', onNotify);
+  const onAlarm = (alarm: { deviceId: string }, doc: ManscdpDocument) => onNotify(alarm.deviceId, doc);
+  if (deps.alarms) deps.alarms.on('alarm', onAlarm);
+  else sip.router.on('notify', onNotify);
   const presence = {
     on: (event: 'online' | 'offline', listener: (deviceId: string, reason: string, at: number) => void) => sip.presence.on(event, listener),
     off: (event: 'online' | 'offline', listener: (deviceId: string, reason: string, at: number) => void) => sip.presence.off(event, listener),
@@ -121,7 +135,8 @@ export async function startOperationsEvents(deps: OperationsEventsDeps): Promise
     auditStore: stores.audit,
     auth: callerAuth({ apiToken: deps.apiToken, privilegedToken: ops.privilegedToken, ingestToken: ops.doors.ingestToken }),
     async close() {
-      sip.router.off('notify', onNotify);
+      if (deps.alarms) deps.alarms.off('alarm', onAlarm);
+      else sip.router.off('notify', onNotify);
       doors.close();
       await faults.close();
     },

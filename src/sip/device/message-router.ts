@@ -83,7 +83,7 @@ export class DeviceMessageRouter extends EventEmitter<DeviceNotifyEventMap> {
     }
     if (doc.root === 'Notify' && PASSED_ON.has(cmd)) {
       ctx.respond(200, 'OK');
-      if (cmd === 'catalog') await this.queries.unsolicitedCatalog(deviceId, doc);
+      // A Notify Catalog carries change events (ADD/DEL/ON/OFF...): applied by its listener (src/alarms/catalog-changes).
       this.emit('notify', deviceId, doc);
       return;
     }

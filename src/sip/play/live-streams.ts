@@ -317,13 +317,14 @@ export class LiveStreams {
     }
     work.push(stream.port?.release().catch(() => undefined) ?? Promise.resolve());
     work.push(stream.ssrc?.release().catch(() => undefined) ?? Promise.resolve());
+    // Recorded as the stream leaves the list, so that the API never shows it gone without its end event.
+    this.events.add({ time: Date.now(), streamId: stream.streamId, channelId: stream.channelId, deviceId: stream.deviceId, type: 'ended', reason, detail: detail ?? null });
+    this.metrics?.onEnd(reason);
     await Promise.all(work);
     if (wasLive || reason !== 'start-failed') {
       const level = reason === 'rtp-timeout' || reason === 'device-bye' ? 'warn' : 'info';
       log[level]({ reason, detail, uptimeSec: Math.round((Date.now() - stream.startedAt) / 1000) }, 'live stream ended');
     }
-    this.events.add({ time: Date.now(), streamId: stream.streamId, channelId: stream.channelId, deviceId: stream.deviceId, type: 'ended', reason, detail: detail ?? null });
-    this.metrics?.onEnd(reason);
   }
 
   private onDialogClosed(stream: LiveStream, dialog: Dialog): void {
