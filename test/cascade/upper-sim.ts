@@ -2,9 +2,9 @@
  * A minimal upper (city) platform for the cascade tests: UDP and TCP on 127.0.0.1, a registrar
  * that challenges with digest (checked with node:crypto MD5 written out here, not src/sip/auth),
  * 200 to keepalives and answer MESSAGEs, and requests towards the lower platform: MANSCDP
- * queries and controls, SUBSCRIBE Catalog (NOTIFYs answered 200). SIP is parsed by the test
- * simulator's own regex parser (test/sim/mini-registrar), XML with regular expressions, bodies
- * decoded with iconv-lite by their declared charset.
+ * queries and controls, SUBSCRIBE Catalog (NOTIFYs answered 200), INVITE with its ACK and BYE.
+ * SIP is parsed by the test simulator's own regex parser (test/sim/mini-registrar), XML with
+ * regular expressions, bodies decoded with iconv-lite by their declared charset.
  *
  * Failure modes for the tests: `down` (everything dropped, like a stopped server), `delayMs`
  * (answers late: a slow upper), a wrong password (401 again), `refuseKeepalives`.
@@ -38,6 +38,17 @@ export interface Registration {
   /** Whether the REGISTER carried credentials. */
   authorized: boolean;
   peer: Peer;
+}
+
+/** An INVITE the upper sent, with its final response; `ack` and `bye` act in its dialog (2xx). */
+export interface UpperCall {
+  callId: string;
+  status: number;
+  response: MiniMessage;
+  /** The answer SDP of a 2xx, else ''. */
+  sdp: string;
+  ack(): void;
+  bye(timeoutMs?: number): Promise<MiniMessage>;
 }
 
 /** A MANSCDP body the lower platform sent, decoded. */
@@ -254,6 +265,11 @@ export class UpperSim extends EventEmitter<{ message: [MiniMessage, Peer] }> {
       '',
       '',
     ].join('\r\n');
+    return this.transact(method, branch, body ? Buffer.concat([Buffer.from(head), body]) : Buffer.from(head), peer, timeoutMs);
+  }
+
+  /** Sends a request and resolves with the final response carrying its Via branch. */
+  private transact(method: string, branch: string, bytes: Buffer, peer: Peer, timeoutMs: number): Promise<MiniMessage> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(branch);
@@ -263,8 +279,59 @@ export class UpperSim extends EventEmitter<{ message: [MiniMessage, Peer] }> {
         clearTimeout(timer);
         resolve(m);
       });
-      this.send(body ? Buffer.concat([Buffer.from(head), body]) : Buffer.from(head), peer);
+      this.send(bytes, peer);
     });
+  }
+
+  /**
+   * An INVITE with an SDP offer to the lower platform (Subject as GB/T 28181 9.2 asks); resolves
+   * with its final response. A refusal is ACKed here (same branch); a 2xx is left for `ack()`.
+   */
+  async invite(target: string, sdp: string, timeoutMs = 15_000): Promise<UpperCall> {
+    const peer = this.lower;
+    if (!peer) throw new Error('the lower platform has not registered');
+    const local = peer.transport === 'udp' ? this.udpPort : this.tcpPort;
+    const callId = `${token()}@127.0.0.1`;
+    const fromTag = token();
+    const uri = `sip:${target}@${peer.address}:${peer.port}`;
+    const ssrc = /^y=(\d+)/m.exec(sdp)?.[1] ?? '0';
+    const body = Buffer.from(sdp);
+    const head = (method: string, branch: string, cseq: number, to: string, requestUri: string, extra: string[], length: number): Buffer =>
+      Buffer.from(
+        [
+          `${method} ${requestUri} SIP/2.0`,
+          `Via: SIP/2.0/${peer.transport.toUpperCase()} 127.0.0.1:${local};rport;branch=${branch}`,
+          `From: <sip:${this.id}@${this.realm}>;tag=${fromTag}`,
+          `To: ${to}`,
+          `Call-ID: ${callId}`,
+          `CSeq: ${cseq} ${method}`,
+          `Contact: <sip:${this.id}@127.0.0.1:${local}>`,
+          'Max-Forwards: 70',
+          ...extra,
+          `Content-Length: ${length}`,
+          '',
+          '',
+        ].join('\r\n'),
+      );
+    const branch = `z9hG4bK${token()}`;
+    const offer = head('INVITE', branch, 1, `<sip:${target}@${this.realm}>`, uri, ['Content-Type: APPLICATION/SDP', `Subject: ${target}:${ssrc},${this.id}:0`], body.length);
+    const response = await this.transact('INVITE', branch, Buffer.concat([offer, body]), peer, timeoutMs);
+    const status = response.status ?? 0;
+    const to = header(response, 'to') ?? `<sip:${target}@${this.realm}>`;
+    if (status >= 300) this.send(head('ACK', branch, 1, to, uri, [], 0), peer);
+    // In-dialog requests go to the lower platform's Contact of the 2xx.
+    const remote = /<([^>]+)>/.exec(header(response, 'contact') ?? '')?.[1] ?? uri;
+    return {
+      callId,
+      status,
+      response,
+      sdp: status < 300 ? response.body.toString('utf8') : '',
+      ack: () => this.send(head('ACK', `z9hG4bK${token()}`, 1, to, remote, [], 0), peer),
+      bye: (byeTimeoutMs = 3000) => {
+        const byeBranch = `z9hG4bK${token()}`;
+        return this.transact('BYE', byeBranch, head('BYE', byeBranch, 2, to, remote, [], 0), peer, byeTimeoutMs);
+      },
+    };
   }
 
   /** A MANSCDP MESSAGE (GB2312) with `<root><CmdType/><SN/><DeviceID/>fields</root>`. */
