@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../errors';
+import { ffmpegOutput, lastLines } from '../ffmpeg/ffmpeg-output';
 
 export interface ConvertAudioOptions {
   ffmpegPath: string;
@@ -12,8 +12,6 @@ export interface ConvertAudioOptions {
   maxSeconds: number;
   timeoutMs: number;
 }
-
-const STDERR_KEEP = 2048;
 
 /**
  * Any audio file FFmpeg reads (WAV, MP3, AAC, ...) as G.711 A-law, 8 kHz mono: the bytes a
@@ -30,33 +28,22 @@ export async function convertToAlaw(input: Buffer, options: ConvertAudioOptions)
   }
 }
 
-function runConvert(file: string, options: ConvertAudioOptions): Promise<Buffer> {
+async function runConvert(file: string, options: ConvertAudioOptions): Promise<Buffer> {
   const args = ['-v', 'error', '-nostdin', '-i', file, '-map', '0:a:0', '-t', String(options.maxSeconds), '-ac', '1', '-ar', '8000', '-c:a', 'pcm_alaw', '-f', 'alaw', 'pipe:1'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(options.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    let stderr = '';
-    let failure: AppError | null = null;
-    const timer = setTimeout(() => {
-      failure = new AppError('bad_request', `converting the audio took longer than ${options.timeoutMs} ms`);
-      child.kill('SIGKILL');
-    }, options.timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP);
-    });
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      failure ??= err.code === 'ENOENT' ? new AppError('unavailable', `ffmpeg not found (${options.ffmpegPath})`) : new AppError('internal', `ffmpeg could not start: ${err.message}`);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (failure !== null) return reject(failure);
-      const audio = Buffer.concat(chunks);
-      if (code !== 0 || audio.length === 0) {
-        const why = stderr.trim().split('\n').slice(-2).join(' | ') || 'no audio in the file';
-        return reject(new AppError('bad_request', `the file is not audio FFmpeg can read: ${why}`));
-      }
-      resolve(audio);
-    });
-  });
+  // 8,000 bytes a second of A-law, with room to spare.
+  const result = await ffmpegOutput({ ffmpegPath: options.ffmpegPath, args, timeoutMs: options.timeoutMs, maxBytes: (options.maxSeconds + 5) * 8000 });
+  if (result.ok && result.output.length > 0) return result.output;
+  if (result.ok) throw new AppError('bad_request', 'the file is not audio FFmpeg can read: no audio in the file');
+  switch (result.reason) {
+    case 'timeout':
+      throw new AppError('bad_request', `converting the audio took longer than ${options.timeoutMs} ms`);
+    case 'missing':
+      throw new AppError('unavailable', `ffmpeg not found (${options.ffmpegPath})`);
+    case 'spawn-failed':
+      throw new AppError('internal', `ffmpeg could not start: ${result.message}`);
+    case 'too-large':
+      throw new AppError('bad_request', 'the converted audio is longer than allowed');
+    case 'exit':
+      throw new AppError('bad_request', `the file is not audio FFmpeg can read: ${lastLines(result.stderrTail, 2) || 'no audio in the file'}`);
+  }
 }

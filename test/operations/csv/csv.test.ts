@@ -3,18 +3,9 @@ import assert from 'node:assert/strict';
 import iconv from 'iconv-lite';
 import { csvField, parseCsv, writeCsv } from '../../../src/operations/csv/csv';
 import { decodeCsvBytes } from '../../../src/operations/csv/decode';
+import { seededRandom } from '../../helpers/random';
 
-/** mulberry32: a fixed-seed PRNG so that a failing case reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 const fieldsOf = (text: string) => parseCsv(text).map((r) => r.fields ?? r.error);
 
