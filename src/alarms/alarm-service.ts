@@ -7,6 +7,7 @@ import { buildManscdp } from '../sip/manscdp/build';
 import type { ManscdpDocument } from '../sip/manscdp/document';
 import type { Page } from '../storage/types';
 import { readAlarmNotify } from './alarm-notify';
+import { presentAlarm } from './personal-data';
 import type { AlarmQuery, AlarmRecord, AlarmStore } from './store/port';
 
 export interface AlarmServiceEvents {
@@ -96,9 +97,15 @@ export class AlarmService extends EventEmitter<AlarmServiceEvents> {
       receivedAt: now,
     };
     this.recent.set(key, { alarm, at: now });
-    await this.store.addAlarm(alarm);
+    try {
+      await this.store.addAlarm(alarm);
+    } catch (err) {
+      // Not stored: the device's next repeat must be taken as new, not answered as a repeat.
+      this.recent.delete(key);
+      throw err;
+    }
     this.logger.info({ deviceId, sourceId, alarmId: alarm.id, priority: alarm.priority, method: alarm.method, type: alarm.type, via }, 'alarm received');
-    this.publisher.publish('alarm.received', { ...alarm });
+    this.publisher.publish('alarm.received', { ...presentAlarm(alarm) });
     try {
       this.emit('alarm', alarm, doc);
     } catch (err) {

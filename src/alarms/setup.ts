@@ -1,6 +1,7 @@
 import type { Config } from '../../config';
 import type { EventPublisher } from '../events/types';
 import type { Logger } from '../logger';
+import type { ManscdpDocument } from '../sip/manscdp';
 import type { SipServer } from '../sip/sip-server';
 import type { IndexStore } from '../storage/ports';
 import type { MongoIndexStore } from '../storage/mongo/index-store';
@@ -57,7 +58,8 @@ export async function createDeviceEvents(config: Config, deps: { index: IndexSto
     onRegister,
   });
 
-  sip.router.on('notify', (deviceId, doc) => notifications.onMessage(deviceId, doc));
+  const onNotify = (deviceId: string, doc: ManscdpDocument): void => notifications.onMessage(deviceId, doc);
+  sip.router.on('notify', onNotify);
   sip.addRequestHandler((request, ctx) => (request.method === 'NOTIFY' ? notifications.handleNotify(request, ctx) : false), ['NOTIFY']);
   const online = (deviceId: string): void => subscriptions.onDeviceOnline(deviceId);
   const offline = (deviceId: string): void => subscriptions.onDeviceOffline(deviceId);
@@ -84,6 +86,7 @@ export async function createDeviceEvents(config: Config, deps: { index: IndexSto
     subscriptions,
     close: () => {
       if (pruneTimer) clearInterval(pruneTimer);
+      sip.router.off('notify', onNotify);
       sip.presence.off('online', online);
       sip.presence.off('offline', offline);
       subscriptions.close();

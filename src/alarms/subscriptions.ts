@@ -320,6 +320,9 @@ export class DeviceSubscriptions {
 
   private failed(entry: Entry, err: unknown): void {
     if (this.closed || this.entries.get(keyOf(entry.info.deviceId, entry.info.kind)) !== entry) return;
+    // An attempt overtaken by a newer one (the device came online twice): the newer one decides.
+    // Retrying here would start a second dialog over the newer one's and leak it.
+    if (err instanceof AppError && err.code === 'conflict') return;
     const message = err instanceof Error ? err.message : String(err);
     entry.info.lastError = message;
     if (err instanceof AppError && err.code === 'device_offline') {

@@ -8,6 +8,8 @@ export class EventRing {
   private readonly slots: Array<PlatformEvent | undefined>;
   private next = 0;
   private count = 0;
+  /** Id of the newest event pushed out of the ring: ids are not contiguous (they jump with the clock). */
+  private evictedId = -1;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('ring capacity must be a positive integer');
@@ -19,6 +21,8 @@ export class EventRing {
   }
 
   push(event: PlatformEvent): void {
+    const evicted = this.slots[this.next];
+    if (evicted !== undefined) this.evictedId = Number(evicted.id);
     this.slots[this.next] = event;
     this.next = (this.next + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
@@ -42,8 +46,7 @@ export class EventRing {
   after(lastId: number): { events: PlatformEvent[]; gap: boolean } {
     const all = this.all();
     const events = all.filter((e) => Number(e.id) > lastId);
-    const oldest = all[0];
-    const gap = oldest !== undefined && Number(oldest.id) > lastId + 1;
+    const gap = this.evictedId > lastId;
     return { events, gap };
   }
 
@@ -51,5 +54,6 @@ export class EventRing {
     this.slots.fill(undefined);
     this.next = 0;
     this.count = 0;
+    this.evictedId = -1;
   }
 }

@@ -68,6 +68,17 @@ describe('event hub', () => {
     assert.equal(immediate, 1, 'a handler added after close runs at once');
   });
 
+  test('a client that saw the last event before a pause gets no gap: ids jump with the clock, nothing was dropped', () => {
+    const ring = new EventRing(3);
+    ring.push({ id: '1000000', topic: 't', time: 1000, data: {} });
+    ring.push({ id: '5000000', topic: 't', time: 5000, data: {} });
+    assert.deepEqual(ring.after(1000000), { events: [{ id: '5000000', topic: 't', time: 5000, data: {} }], gap: false });
+    for (const id of ['6000000', '7000000']) ring.push({ id, topic: 't', time: 0, data: {} });
+    assert.equal(ring.after(1000000).gap, false, 'event 1000000 fell out of the ring, but the client had it');
+    assert.equal(ring.after(999999).gap, true, 'event 1000000 was missed for good');
+    assert.equal(ring.after(5000000).gap, false);
+  });
+
   test('the ring keeps the newest events, oldest first', () => {
     const ring = new EventRing(3);
     for (let i = 1; i <= 5; i++) ring.push({ id: String(i), topic: 't', time: i, data: {} });

@@ -96,6 +96,11 @@ describe('district operations: door records, watchlist, remote opening, fault ti
     assert.equal(record.masked, true);
     assert.equal(record.cardNumber, '************7890');
     assert.equal(record.personName, '张*');
+    const alarms = await server.api(`/api/v1/alarms?deviceId=${DOOR}`);
+    assert.equal(alarms.status, 200);
+    const alarmText = await alarms.text();
+    assert.match(alarmText, /7890/, 'the door alarm is listed');
+    assert.ok(!alarmText.includes('6217001234567890') && !alarmText.includes('张三'), 'alarms do not show the card number or name whole');
     const byChannel = new Map(record.footage.map((f) => [f.channelId, f]));
     assert.equal(byChannel.get(CAM1)?.source, 'platform');
     assert.equal(byChannel.get(CAM1)?.open.path, `/api/v1/channels/${CAM1}/playback`);
@@ -135,6 +140,10 @@ describe('district operations: door records, watchlist, remote opening, fault ti
   });
 
   test('an event of a device in no building is refused with 422; the ingest token only ingests', async () => {
+    for (const time of [1e17, '99999999999999999']) {
+      const bad = await post('/api/v1/door-events', { eventId: 'gw-far', deviceId: DOOR, time, photo: JPEG.toString('base64') });
+      assert.equal(bad.status, 400, `time ${time}`);
+    }
     const res = await post('/api/v1/door-events', { eventId: 'gw-x', deviceId: '34020000001249999999', time: Date.now() });
     assert.equal(res.status, 422);
     const body = await json<{ error: { code: string; message: string } }>(res);

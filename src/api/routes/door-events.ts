@@ -16,6 +16,8 @@ import { gbIdParam, pagingParams, timeParam } from '../params';
 
 const METHODS = ['card', 'face', 'app', 'password', 'call', 'fingerprint', 'remote'] as const;
 const identifier = z.string().trim().min(1).max(128);
+/** 9999-12-31T23:59:59.999Z: later times are no door events, and no Date (the photo folder) can hold them. */
+const LATEST_TIME = 253_402_300_799_999;
 
 const ingestBody = z
   .object({
@@ -23,7 +25,7 @@ const ingestBody = z
     eventId: z.string().trim().min(1).max(128),
     deviceId: gbIdParam,
     doorId: gbIdParam.nullable().default(null),
-    time: z.union([z.number().int().nonnegative(), timeParam]),
+    time: z.union([z.number().int().nonnegative(), timeParam]).refine((t) => t >= 0 && t <= LATEST_TIME, 'must be a time between 1970 and 9999'),
     kind: z.enum(['door-opened', 'unlock', 'unlock-failed']).default('unlock'),
     method: z.enum(METHODS).nullable().default(null),
     direction: z.enum(['in', 'out']).nullable().default(null),

@@ -37,8 +37,6 @@ const DAY_MS = 86_400_000;
 export class FaultService {
   /** Offline devices not on a ticket yet: offline time. */
   private readonly pending = new Map<string, number>();
-  /** Every device known offline (pending, ticketed, or long offline): offline time. */
-  private readonly offline = new Map<string, number>();
   private readonly open = new Map<string, FaultTicket>();
   private readonly ticketOf = new Map<string, string>();
   /** Devices with a transition seen since start() began (recovery leaves them alone). */
@@ -166,7 +164,6 @@ export class FaultService {
 
   private async wentOffline(deviceId: string, at: number): Promise<void> {
     this.seen.add(deviceId);
-    this.offline.set(deviceId, at);
     const ticket = this.ticketFor(deviceId);
     if (ticket) {
       const d = ticket.devices.find((x) => x.deviceId === deviceId);
@@ -182,7 +179,6 @@ export class FaultService {
 
   private async cameBack(deviceId: string, at: number): Promise<void> {
     this.seen.add(deviceId);
-    this.offline.delete(deviceId);
     this.pending.delete(deviceId);
     const ticket = this.ticketFor(deviceId);
     if (!ticket) return;
@@ -296,8 +292,6 @@ export class FaultService {
         if ((await this.devices.isOnline(d.deviceId)) === true) {
           const back = (await this.devices.lastEventTime(d.deviceId, 'online', d.offlineAt, now + 1)) ?? now;
           await this.cameBack(d.deviceId, back);
-        } else {
-          this.offline.set(d.deviceId, d.offlineAt);
         }
       }
       if (this.open.has(t.id)) reopened += 1;
@@ -307,7 +301,6 @@ export class FaultService {
       if (this.seen.has(deviceId) || this.ticketOf.has(deviceId)) continue;
       const at = await this.devices.lastEventTime(deviceId, 'offline', lookback, now + 1);
       if (at === null) continue; // never seen online in the lookback: not an outage we can date
-      this.offline.set(deviceId, at);
       const lastTicket = await this.store.lastTicketOpenedFor(deviceId);
       if (lastTicket !== null && lastTicket >= at) continue; // this outage was ticketed (and closed by hand)
       this.pending.set(deviceId, at);
