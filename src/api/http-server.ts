@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { DeviceService } from '../sip/device/device-service';
 import { bearerAuth } from './auth';
+import { actionTrail } from '../operations/audit/action-trail';
 import { errorMiddleware } from './errors';
 import { openApiDocument } from './openapi';
 import { deviceRoutes } from './routes/devices';
@@ -88,6 +89,7 @@ export function createApiApp(deps: ApiDeps): { app: Koa; api: Router } {
 
   const api = new Router({ prefix: '/api/v1' });
   api.use(deps.operationsEvents?.auth ?? bearerAuth(deps.apiToken));
+  if (deps.operationsEvents) api.use(actionTrail(deps.operationsEvents.audit));
   // One router holding every resource's routes, so the OpenAPI test sees them all in one stack.
   const routes = new Router();
   routes.use(deviceRoutes(deps.devices).routes());
