@@ -1,6 +1,7 @@
 import { AppError } from '../../errors';
 import type { Logger } from '../../logger';
 import type { PendingQueries } from '../../sip/device/pending-queries';
+import { ManscdpExchange } from '../../sip/control/exchange';
 import { childText, type ManscdpDocument } from '../../sip/manscdp';
 import type { AuditLog } from '../audit/audit-log';
 import type { Caller } from '../audit/types';
@@ -86,19 +87,11 @@ export class DoorOpener {
   }
 
   private async send(deviceId: string, targetId: string, door: number): Promise<ManscdpDocument> {
-    const sn = this.pending.nextSn();
     let answer: ManscdpDocument | null = null;
-    const wait = this.pending.wait(deviceId, 'DeviceControl', sn, this.options.timeoutMs, (doc) => {
+    await new ManscdpExchange(this.messenger, this.pending).ask(deviceId, 'DeviceControl', (sn) => buildDoorOpen(this.options.command, sn, targetId, door), this.options.timeoutMs, (doc) => {
       answer = doc;
       return true;
     });
-    try {
-      await this.messenger.sendManscdp(deviceId, buildDoorOpen(this.options.command, sn, targetId, door));
-    } catch (err) {
-      wait.cancel();
-      throw err;
-    }
-    await wait.done;
     if (!answer) throw new AppError('device_timeout', `door host ${deviceId} did not answer the open command within ${this.options.timeoutMs} ms`);
     return answer;
   }

@@ -102,7 +102,7 @@ export async function startOperationsEvents(deps: OperationsEventsDeps): Promise
     },
   });
   const onNotify = (deviceId: string, doc: Parameters<DoorService['onAlarm']>[1]) => {
-    if (doc.cmdType !== 'Alarm') return;
+    if (doc.cmdType.toLowerCase() !== 'alarm') return;
     void doors.onAlarm(deviceId, doc).catch((err: unknown) => logger.error({ err, deviceId }, 'door event from SIP alarm not recorded'));
   };
   const onAlarm = (alarm: { deviceId: string }, doc: ManscdpDocument) => onNotify(alarm.deviceId, doc);

@@ -1,5 +1,4 @@
 import type { ManscdpDocument } from '../manscdp';
-import type { DeviceMessenger } from '../device/messenger';
 import type { PendingQueries } from '../device/pending-queries';
 
 /**
@@ -8,7 +7,7 @@ import type { PendingQueries } from '../device/pending-queries';
  */
 export class ManscdpExchange {
   constructor(
-    private readonly messenger: DeviceMessenger,
+    private readonly messenger: { sendManscdp(deviceId: string, xml: string): Promise<unknown> },
     private readonly pending: PendingQueries,
   ) {}
 
