@@ -58,7 +58,7 @@ export class CatalogSubscriptions {
       }
       const again = requestedExpires(inDialog);
       inCtx.respond(200, 'OK', { headers: [['Expires', String(again)]] });
-      if (again === 0) this.end(subscription);
+      if (again === 0) this.terminate(subscription, null);
       else this.extend(subscription, again);
     });
     dialog.on('closed', () => this.end(subscription));
@@ -110,8 +110,21 @@ export class CatalogSubscriptions {
   private extend(subscription: Subscription, expiresSec: number): void {
     clearTimeout(subscription.timer);
     subscription.expiresAt = Date.now() + expiresSec * 1000;
-    subscription.timer = setTimeout(() => this.end(subscription), expiresSec * 1000);
+    subscription.timer = setTimeout(() => this.terminate(subscription, 'timeout'), expiresSec * 1000);
     subscription.timer.unref();
+  }
+
+  /** RFC 6665 4.2.2: an unsubscribe or an expiry is told with a final NOTIFY (terminated), then the dialog ends. */
+  private terminate(subscription: Subscription, reason: 'timeout' | null): void {
+    if (!this.active.has(subscription) || subscription.dialog.closed) {
+      this.end(subscription);
+      return;
+    }
+    const state = reason === null ? 'terminated' : `terminated;reason=${reason}`;
+    subscription.dialog
+      .request('NOTIFY', { headers: [['Event', 'Catalog'], ['Subscription-State', state]], timeoutMs: 2000 })
+      .catch((err: unknown) => this.logger.debug({ err }, 'terminating catalog NOTIFY got no answer'));
+    this.end(subscription);
   }
 
   private end(subscription: Subscription): void {

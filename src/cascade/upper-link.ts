@@ -277,13 +277,17 @@ export function backoffMs(failedAttempts: number, minMs: number, maxMs: number):
   return Math.round(Math.min(maxMs, base * (1 + Math.random() * 0.2)));
 }
 
-/** The registration time the upper granted: Expires, else our Contact's expires, else what we asked for. */
+/**
+ * The registration time the upper granted: Expires, else our Contact's expires, else what we asked
+ * for. Never more than we asked (RFC 3261 10.3 lets a registrar shorten it only): a huge value
+ * would overflow the refresh timer, which then fires at once, again and again.
+ */
 export function grantedExpires(response: SipResponse, asked: number): number {
   const header = Number.parseInt(response.headers.get('expires') ?? '', 10);
-  if (Number.isFinite(header) && header > 0) return header;
+  if (Number.isFinite(header) && header > 0) return Math.min(header, asked);
   const contact = /;\s*expires\s*=\s*(\d+)/i.exec(response.headers.get('contact') ?? '');
   const fromContact = contact ? Number(contact[1]) : NaN;
-  return Number.isFinite(fromContact) && fromContact > 0 ? fromContact : asked;
+  return Number.isFinite(fromContact) && fromContact > 0 ? Math.min(fromContact, asked) : asked;
 }
 
 function describeError(err: unknown): string {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
+import { connect, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import type { AccessUnit, MediaParams } from '../../src/media/codec/types';
 import { AudioPacketizer } from '../../src/media/broadcast/audio-packets';
 import { AudioSender, type AudioSendEnd } from '../../src/media/broadcast/audio-sender';
 import { alawToLinear, alawToUlaw, linearToUlaw, ulawToLinear } from '../../src/media/broadcast/g711';
-import { udpSender } from '../../src/media/broadcast/rtp-send-transport';
+import { TcpAcceptSender, udpSender } from '../../src/media/broadcast/rtp-send-transport';
 import { PsDemuxer } from '../../src/media/ps/demuxer';
 import { parseRtpPacket } from '../../src/media/rtp/packet';
 
@@ -137,5 +138,41 @@ describe('audio sender', () => {
     } finally {
       rx.close();
     }
+  });
+});
+
+describe('the TCP listener a device connects to (a=setup:active)', () => {
+  function dial(port: number): Promise<{ socket: Socket; received: () => Buffer }> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const socket = connect({ host: '127.0.0.1', port }, () => resolve({ socket, received: () => Buffer.concat(chunks) }));
+      socket.on('data', (d: Buffer) => chunks.push(d));
+      socket.once('error', reject);
+    });
+  }
+
+  test('a device that connects as soon as it has our 200, before its ACK, is the connection the audio goes to', async () => {
+    const listener = await TcpAcceptSender.listen({ host: '127.0.0.1', port: 0 });
+    const device = await dial(listener.port);
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      const transport = await listener.accept(200);
+      transport.send(Buffer.from([1, 2, 3]));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual([...device.received()], [0, 3, 1, 2, 3], 'RFC 4571 length, then the packet');
+      transport.close();
+    } finally {
+      device.socket.destroy();
+      listener.close();
+    }
+  });
+
+  test('close() ends a waiting accept at once, not at its timeout', async () => {
+    const listener = await TcpAcceptSender.listen({ host: '127.0.0.1', port: 0 });
+    const t0 = performance.now();
+    const accepting = listener.accept(5000);
+    setTimeout(() => listener.close(), 20);
+    await assert.rejects(accepting, /closed/);
+    assert.ok(performance.now() - t0 < 1000);
   });
 });

@@ -113,10 +113,13 @@ describe('control forwarding and link timing helpers', () => {
     }
   });
 
-  test('the granted registration time is the Expires header, else the Contact expires, else what was asked', () => {
+  test('the granted registration time is the Expires header, else the Contact expires, else what was asked, and never more than asked', () => {
     const request = createRequest({ method: 'REGISTER', uri: 'sip:a@b', headers: [['Via', 'SIP/2.0/UDP h;branch=z9hG4bK1'], ['Call-ID', 'c'], ['CSeq', '1 REGISTER'], ['From', '<sip:a@b>;tag=1'], ['To', '<sip:a@b>']] });
     assert.equal(grantedExpires(createResponse(request, 200, 'OK', { headers: [['Expires', '120']] }), 3600), 120);
     assert.equal(grantedExpires(createResponse(request, 200, 'OK', { headers: [['Contact', '<sip:a@h>;expires=90']] }), 3600), 90);
     assert.equal(grantedExpires(createResponse(request, 200, 'OK'), 3600), 3600);
+    // More than asked (here past what a timer can hold) is cut to what was asked.
+    assert.equal(grantedExpires(createResponse(request, 200, 'OK', { headers: [['Expires', '4294967295']] }), 3600), 3600);
+    assert.equal(grantedExpires(createResponse(request, 200, 'OK', { headers: [['Contact', '<sip:a@h>;expires=99999999']] }), 600), 600);
   });
 });

@@ -244,8 +244,18 @@ export class UpperSim extends EventEmitter<{ message: [MiniMessage, Peer] }> {
     this.send(Buffer.from(lines.join('\r\n')), peer);
   }
 
-  /** Sends a request to the lower platform; resolves with its final response. */
-  request(method: string, target: string, body: Buffer | null, extra: Array<[string, string]> = [], timeoutMs = 3000): Promise<MiniMessage> {
+  /**
+   * Sends a request to the lower platform; resolves with its final response. `inDialog` (the
+   * final response of the request that made the dialog) sends it in that dialog, with `cseq`.
+   */
+  request(
+    method: string,
+    target: string,
+    body: Buffer | null,
+    extra: Array<[string, string]> = [],
+    timeoutMs = 3000,
+    inDialog?: { response: MiniMessage; cseq: number },
+  ): Promise<MiniMessage> {
     const peer = this.lower;
     if (!peer) return Promise.reject(new Error('the lower platform has not registered'));
     const branch = `z9hG4bK${token()}`;
@@ -253,10 +263,10 @@ export class UpperSim extends EventEmitter<{ message: [MiniMessage, Peer] }> {
     const head = [
       `${method} sip:${target}@${peer.address}:${peer.port} SIP/2.0`,
       `Via: SIP/2.0/${peer.transport.toUpperCase()} 127.0.0.1:${local};rport;branch=${branch}`,
-      `From: <sip:${this.id}@${this.realm}>;tag=${token()}`,
-      `To: <sip:${target}@${this.realm}>`,
-      `Call-ID: ${token()}@127.0.0.1`,
-      `CSeq: 1 ${method}`,
+      inDialog ? `From: ${header(inDialog.response, 'from') ?? ''}` : `From: <sip:${this.id}@${this.realm}>;tag=${token()}`,
+      inDialog ? `To: ${header(inDialog.response, 'to') ?? ''}` : `To: <sip:${target}@${this.realm}>`,
+      `Call-ID: ${inDialog ? (header(inDialog.response, 'call-id') ?? '') : `${token()}@127.0.0.1`}`,
+      `CSeq: ${inDialog?.cseq ?? 1} ${method}`,
       `Contact: <sip:${this.id}@127.0.0.1:${local}>`,
       'Max-Forwards: 70',
       ...extra.map(([n, v]) => `${n}: ${v}`),

@@ -247,6 +247,32 @@ describe('cascade: requests from the upper platform', () => {
     assert.deepEqual(notified('DEL').map((i) => xmlTag(i, 'DeviceID')), [ipc.channelIds[0]]);
   });
 
+  test('an upper that unsubscribes (SUBSCRIBE Expires 0 in its dialog) is sent a terminating NOTIFY and counts one subscription less', async () => {
+    const subscriptions = async (): Promise<number> => ((await server.api(`/api/v1/uppers/${CITY}`).then((r) => r.json())) as { subscriptions: number }).subscriptions;
+    const query = () => iconv.encode(`<?xml version="1.0" encoding="GB2312"?>\r\n<Query>\r\n<CmdType>Catalog</CmdType>\r\n<SN>${++sn}</SN>\r\n<DeviceID>${PLATFORM_ID}</DeviceID>\r\n</Query>\r\n`, 'gb2312');
+    const before = await subscriptions();
+    const res = await city.request('SUBSCRIBE', PLATFORM_ID, query(), [['Event', 'Catalog'], ['Expires', '600']]);
+    assert.equal(res.status, 200);
+    assert.equal(await subscriptions(), before + 1);
+    const callId = header(res, 'call-id');
+    const terminating = new Promise<string>((resolve) => {
+      const onMessage = (m: { method?: string }): void => {
+        const message = m as Parameters<typeof header>[0];
+        if (m.method === 'NOTIFY' && header(message, 'call-id') === callId) {
+          city.off('message', onMessage);
+          resolve(header(message, 'subscription-state') ?? '');
+        }
+      };
+      city.on('message', onMessage);
+    });
+    const unsubscribed = await city.request('SUBSCRIBE', PLATFORM_ID, query(), [['Event', 'Catalog'], ['Expires', '0']], 3000, { response: res, cseq: 2 });
+    assert.equal(unsubscribed.status, 200);
+    assert.equal(header(unsubscribed, 'expires'), '0');
+    const state = await Promise.race([terminating, new Promise<string>((r) => setTimeout(() => r('none within 3 s'), 3000))]);
+    assert.match(state, /^terminated/i);
+    assert.equal(await subscriptions(), before);
+  });
+
   test('an alarm on a shared channel is sent upward with the ID each upper knows', async () => {
     const delivered = await server.app.cascade.forwardAlarm({
       deviceId: NVR, channelId: nvr.channelIds[1]!, priority: 1, method: 5, type: 2, time: Date.parse('2026-03-01T02:00:00Z'), description: '越界', longitude: 119.3, latitude: 26.08,

@@ -74,12 +74,22 @@ export function tcpConnectSender(remote: { address: string; port: number }, time
   });
 }
 
-/** A listener on our leased port; the device (a=setup:active) connects to it. */
+/**
+ * A listener on our leased port; the device (a=setup:active) connects to it. It listens from the
+ * moment our answer names the port: a device may connect as soon as it has our 200, before its
+ * ACK reaches us, and that first connection is kept for accept().
+ */
 export class TcpAcceptSender {
   private readonly server: Server;
+  private arrived: Socket | null = null;
+  /** The accept() waiting: given the connection, or ended by close() at once instead of at its timeout. */
+  private waiting: { take(socket: Socket): void; abandon(): void } | null = null;
+  private closed = false;
 
   private constructor(server: Server) {
     this.server = server;
+    server.on('connection', (socket: Socket) => this.onConnection(socket));
+    server.on('error', () => undefined);
   }
 
   static async listen(local: { host: string; port: number }): Promise<TcpAcceptSender> {
@@ -94,22 +104,66 @@ export class TcpAcceptSender {
     return new TcpAcceptSender(server);
   }
 
-  /** The first connection; the listener closes then (one device per broadcast). */
+  /** The port listened on (the leased one; tests listen on 0). */
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
+  }
+
+  /** The first connection (maybe one already made); the listener closes then (one device per broadcast). */
   accept(timeoutMs: number): Promise<RtpSendTransport> {
+    const arrived = this.arrived;
+    if (arrived !== null) {
+      this.arrived = null;
+      return Promise.resolve(tcpTransport(arrived));
+    }
+    if (this.closed) return Promise.reject(new Error('the listener is closed'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
+        this.waiting = null;
         this.close();
         reject(new Error(`the device did not connect within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.server.once('connection', (socket: Socket) => {
-        clearTimeout(timer);
-        this.close();
-        resolve(tcpTransport(socket));
-      });
+      this.waiting = {
+        take: (socket) => {
+          clearTimeout(timer);
+          resolve(tcpTransport(socket));
+        },
+        abandon: () => {
+          clearTimeout(timer);
+          reject(new Error('the listener was closed before the device connected'));
+        },
+      };
     });
   }
 
   close(): void {
-    if (this.server.listening) this.server.close();
+    if (!this.closed) {
+      this.closed = true;
+      this.server.close();
+    }
+    this.arrived?.destroy();
+    this.arrived = null;
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.abandon();
+  }
+
+  private onConnection(socket: Socket): void {
+    if (this.closed || this.arrived !== null) {
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
+    this.closed = true;
+    this.server.close();
+    const waiting = this.waiting;
+    this.waiting = null;
+    if (waiting !== null) {
+      waiting.take(socket);
+      return;
+    }
+    socket.on('error', () => undefined);
+    this.arrived = socket;
   }
 }

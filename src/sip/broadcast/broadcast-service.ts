@@ -95,6 +95,8 @@ export class BroadcastService {
       this.deps.logger.warn({ err, deviceId: b.view.deviceId, broadcastId: b.view.id }, 'broadcast INVITE failed');
       if (!ctx.responded) ctx.respond(500, 'Server Internal Error');
       this.fail(b, err instanceof AppError ? err : new AppError('internal', (err as Error).message));
+      // A stop while the port or listener was being taken ended the broadcast before they were ours to release.
+      this.release(b);
     });
     return true;
   };
@@ -104,10 +106,10 @@ export class BroadcastService {
     if (this.closed) throw new AppError('unavailable', 'the server is shutting down');
     await this.deps.messenger.reachable(deviceId);
     const targetId = options.targetId ?? deviceId;
-    if ([...this.broadcasts.values()].some((x) => x.view.targetId === targetId && isActive(x.view.state))) {
-      throw new AppError('conflict', `a broadcast to ${targetId} is already running`);
-    }
+    this.refuseSecond(targetId);
     const { clip, data } = await this.audioOf(audio);
+    // Converting took a while: another start for this target may have begun meanwhile.
+    this.refuseSecond(targetId);
     const b = this.create(deviceId, targetId, clip, data);
     const log = this.deps.logger.child({ deviceId, targetId, broadcastId: b.view.id });
     const inviteTimer = setTimeout(() => {
@@ -156,6 +158,12 @@ export class BroadcastService {
     for (const b of this.broadcasts.values()) {
       if (b.view.state === 'sending' || b.view.state === 'connecting') this.end(b, 'shutdown');
       else if (isActive(b.view.state)) this.fail(b, new AppError('unavailable', 'the server is shutting down'), 'shutdown');
+    }
+  }
+
+  private refuseSecond(targetId: string): void {
+    if ([...this.broadcasts.values()].some((x) => x.view.targetId === targetId && isActive(x.view.state))) {
+      throw new AppError('conflict', `a broadcast to ${targetId} is already running`);
     }
   }
 
