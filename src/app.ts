@@ -183,12 +183,14 @@ export class App implements AppParts {
     const media = await startMediaNode(config, urlSecret, logger);
     closers.add('media node', () => media.close());
     const leaseTtlMs = 60000;
+    // One pool of RTP ports for every service that receives or sends media (live, broadcast, cascade).
+    const ports = new MediaPortPool({ state, nodeId: config.nodeId, host: config.media.host, range: { min: config.media.rtpPortMin, max: config.media.rtpPortMax }, leaseTtlMs });
     const live = new LiveStreams(
       sip.endpoint,
       sip.messenger,
       index,
       media,
-      new MediaPortPool({ state, nodeId: config.nodeId, host: config.media.host, range: { min: config.media.rtpPortMin, max: config.media.rtpPortMax }, leaseTtlMs }),
+      ports,
       new SsrcAllocator({ state, nodeId: config.nodeId, leaseTtlMs }),
       logger.child({ module: 'live' }),
       {
@@ -245,7 +247,7 @@ export class App implements AppParts {
       endpoint: sip.endpoint,
       messenger: sip.messenger,
       pending: sip.pending,
-      ports: new MediaPortPool({ state, nodeId: config.nodeId, host: config.media.host, range: { min: config.media.rtpPortMin, max: config.media.rtpPortMax }, leaseTtlMs }),
+      ports,
       mediaAddress: config.media.advertisedHost ?? config.sip.advertisedHost ?? advertisedAddress(config.media.host),
       leaseTtlMs,
       logger: logger.child({ module: 'broadcast' }),
@@ -261,7 +263,7 @@ export class App implements AppParts {
       media,
       index,
       footage,
-      ports: new MediaPortPool({ state, nodeId: config.nodeId, host: config.media.host, range: { min: config.media.rtpPortMin, max: config.media.rtpPortMax }, leaseTtlMs }),
+      ports,
       logger: logger.child({ module: 'cascade-media' }),
       options: {
         mediaAddress: config.media.advertisedHost ?? config.sip.advertisedHost ?? advertisedAddress(config.media.host),

@@ -183,18 +183,19 @@ export class CascadeService {
    * uppers took it. Never throws.
    */
   async forwardAlarm(alarm: CascadeAlarm): Promise<number> {
-    let delivered = 0;
     const localId = alarm.channelId ?? alarm.deviceId;
     const channel = (await this.deps.index.getChannel(localId, alarm.deviceId).catch(() => null)) ?? (await this.deps.index.getChannel(localId).catch(() => null));
-    for (const entry of this.entries.values()) {
-      if (!entry.link.registered) continue;
-      const visible = channel !== null ? await entry.resolver.covers(channel) : entry.resolver.shares.some((s) => s.localId === localId);
-      if (!visible) continue;
-      const xml = alarmDocument(alarm, entry.resolver.toUpper(localId), ++this.alarmSn, entry.upper.charset, this.deps.timeZone);
-      const sent = await sendParts(entry.link, [xml], this.deps.logger.child({ upperId: entry.upper.upperId }));
-      if (sent > 0) delivered++;
-    }
-    return delivered;
+    // Every upper at once: one slow upper (up to its request timeout) must not hold up the others.
+    const sent = await Promise.all(
+      [...this.entries.values()].map(async (entry) => {
+        if (!entry.link.registered) return false;
+        const visible = channel !== null ? await entry.resolver.covers(channel) : entry.resolver.shares.some((s) => s.localId === localId);
+        if (!visible) return false;
+        const xml = alarmDocument(alarm, entry.resolver.toUpper(localId), ++this.alarmSn, entry.upper.charset, this.deps.timeZone);
+        return (await sendParts(entry.link, [xml], this.deps.logger.child({ upperId: entry.upper.upperId }))) > 0;
+      }),
+    );
+    return sent.filter(Boolean).length;
   }
 
   async close(): Promise<void> {

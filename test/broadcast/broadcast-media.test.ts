@@ -108,7 +108,9 @@ describe('audio sender', () => {
       sender.start();
       assert.equal(await end, 'complete');
       const elapsed = performance.now() - t0;
-      assert.ok(elapsed >= 390 && elapsed < 700, `took ${elapsed} ms`);
+      // The lower bound shows pacing (a burst would take ~1 ms); the upper only that it ends: on a
+      // loaded machine timers run late and the last packets leave late with them.
+      assert.ok(elapsed >= 390 && elapsed < 2000, `took ${elapsed} ms`);
       await new Promise((r) => setTimeout(r, 30));
       assert.equal(rx.packets.length, 20);
       assert.equal(sender.stats.packets, 20);
