@@ -173,6 +173,7 @@ export class App implements AppParts {
     logger.info({ index: index.kind, state: state.kind }, 'storage ready');
     // The event hub (SSE, signed webhooks) first: every later service may publish through it.
     const events = await createPlatformEvents(config, index, logger);
+    closers.add('platform events', () => events.close());
     // Buildings, maintenance windows and online-rate accounting: tables in the index database.
     const district = await createDistrictAccounting(index, config);
 
@@ -226,6 +227,7 @@ export class App implements AppParts {
     closers.add('device event services', () => deviceEvents.close());
     // Snapshots (device upload or a frame of the live stream) and voice broadcast (device INVITEs our audio source).
     let httpRef: Server | null = null;
+    // The media node's own address, as seen from this machine (FFmpeg reads our outputs there).
     const mediaHostHere = config.media.host === '0.0.0.0' || config.media.host === '::' ? '127.0.0.1' : config.media.host;
     const snapshots = await createSnapshotService(config, {
       index,
@@ -323,9 +325,7 @@ export class App implements AppParts {
         live,
         urls,
         saveDownload: (channelId, streamId, from, to) => {
-          // The media node's own address, as seen from this machine.
-          const host = config.media.host === '0.0.0.0' || config.media.host === '::' ? '127.0.0.1' : config.media.host;
-          const url = playbackUrls(streamId, { host, httpPort: media.endpoints.httpPort, rtspPort: media.endpoints.rtspPort, signer, ttlSec: 86_400 }).httpFlv;
+          const url = playbackUrls(streamId, { host: mediaHostHere, httpPort: media.endpoints.httpPort, rtspPort: media.endpoints.rtspPort, signer, ttlSec: 86_400 }).httpFlv;
           return exports.create({ channelId, from, to, source: { kind: 'stream', url, streamId } }).id;
         },
       },
