@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import type { AccessUnit, MediaParams } from '../../src/media/codec/types';
 import { AudioPacketizer } from '../../src/media/broadcast/audio-packets';
 import { AudioSender, type AudioSendEnd } from '../../src/media/broadcast/audio-sender';
 import { alawToLinear, alawToUlaw, linearToUlaw, ulawToLinear } from '../../src/media/broadcast/g711';
-import { TcpAcceptSender, udpSender } from '../../src/media/broadcast/rtp-send-transport';
+import { TcpAcceptSender, tcpConnectSender, udpSender } from '../../src/media/broadcast/rtp-send-transport';
+import { silentLogger } from '../../src/logger';
 import { PsDemuxer } from '../../src/media/ps/demuxer';
 import { parseRtpPacket } from '../../src/media/rtp/packet';
 
@@ -101,7 +102,7 @@ describe('audio sender', () => {
   test('a 400 ms clip leaves as 20 packets paced over ~400 ms, then ends as complete', async () => {
     const rx = await receiver();
     try {
-      const transport = await udpSender({ host: '127.0.0.1', port: 0 }, { address: '127.0.0.1', port: rx.port });
+      const transport = await udpSender({ host: '127.0.0.1', port: 0 }, { address: '127.0.0.1', port: rx.port }, silentLogger());
       const sender = new AudioSender(alaw(3200), { format: 'PCMA', payloadType: 8, ssrc: 9 }, transport);
       const t0 = performance.now();
       const end = new Promise<AudioSendEnd>((r) => sender.once('end', r));
@@ -125,7 +126,7 @@ describe('audio sender', () => {
   test('stop() ends it early with what was sent so far', async () => {
     const rx = await receiver();
     try {
-      const transport = await udpSender({ host: '127.0.0.1', port: 0 }, { address: '127.0.0.1', port: rx.port });
+      const transport = await udpSender({ host: '127.0.0.1', port: 0 }, { address: '127.0.0.1', port: rx.port }, silentLogger());
       const sender = new AudioSender(alaw(80000), { format: 'PCMA', payloadType: 8, ssrc: 9 }, transport);
       const end = new Promise<AudioSendEnd>((r) => sender.once('end', r));
       sender.start();
@@ -175,6 +176,43 @@ describe('the TCP listener a device connects to (a=setup:active)', () => {
     const accepting = listener.accept(5000);
     setTimeout(() => listener.close(), 20);
     await assert.rejects(accepting, /closed/);
+    assert.ok(performance.now() - t0 < 1000);
+  });
+});
+
+describe('the TCP connection we open to a device (a=setup:passive)', () => {
+  test('packets reach the device RFC 4571 framed, and its hang-up resolves peerClosed', async () => {
+    const chunks: Buffer[] = [];
+    let device: Socket | null = null;
+    const server = createServer((s) => {
+      device = s;
+      s.on('data', (d: Buffer) => chunks.push(d));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      const transport = await tcpConnectSender({ address: '127.0.0.1', port }, 1000);
+      assert.equal(transport.kind, 'tcp');
+      transport.send(Buffer.from([9, 8]));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual([...Buffer.concat(chunks)], [0, 2, 9, 8]);
+      (device as Socket | null)?.destroy();
+      await transport.peerClosed;
+      transport.close();
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a refused connection fails at once, not at the timeout', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    await new Promise<void>((r) => server.close(() => r()));
+    const t0 = performance.now();
+    await assert.rejects(tcpConnectSender({ address: '127.0.0.1', port }, 5000), /ECONNREFUSED/);
     assert.ok(performance.now() - t0 < 1000);
   });
 });

@@ -1,6 +1,7 @@
+import type { AccessUnit } from '../codec/types';
+import { PsPackWriter } from '../forward/ps-pack-writer';
 import { buildRtpPacket } from '../rtp/packet';
 import { RtpPsPacketizer } from '../ps/rtp-packetizer';
-import { AudioPsMuxer } from './audio-ps-muxer';
 import { alawToUlaw } from './g711';
 
 export type AudioPayloadFormat = 'PCMA' | 'PCMU' | 'PS';
@@ -19,12 +20,16 @@ export interface AudioPacketizerOptions {
 
 /**
  * Cuts A-law audio into RTP packets of 20 ms. Raw G.711 has an 8 kHz clock (timestamps step 160);
- * PS-wrapped audio has the 90 kHz PS clock (step 1800) and PTS = RTP timestamp.
+ * PS-wrapped audio has the 90 kHz PS clock (step 1800) and PTS = RTP timestamp: one audio-only
+ * pack per packet (GB/T 28181 Annex C, stream type 0x90), no video stream declared, since devices
+ * playing broadcast audio want none.
  */
 export class AudioPacketizer {
   private seq: number;
   private readonly firstTimestamp: number;
-  private readonly ps: { muxer: AudioPsMuxer; rtp: RtpPsPacketizer } | null;
+  private readonly ps: { writer: PsPackWriter; rtp: RtpPsPacketizer } | null;
+  /** Where a PS pack is assembled; the RTP packets copy it, so one buffer serves every pack. */
+  private pack = Buffer.alloc(0);
   private readonly audio: Buffer;
 
   constructor(
@@ -34,10 +39,12 @@ export class AudioPacketizer {
     this.audio = options.format === 'PCMU' ? alawToUlaw(alaw) : alaw;
     this.seq = (options.initialSequenceNumber ?? Math.floor(Math.random() * 65536)) & 0xffff;
     this.firstTimestamp = (options.initialTimestamp ?? Math.floor(Math.random() * 2 ** 31)) >>> 0;
-    this.ps =
-      options.format === 'PS'
-        ? { muxer: new AudioPsMuxer('g711a'), rtp: new RtpPsPacketizer({ ssrc: options.ssrc, payloadType: options.payloadType, initialSequenceNumber: this.seq }) }
-        : null;
+    this.ps = null;
+    if (options.format === 'PS') {
+      const writer = new PsPackWriter();
+      writer.setTracks({ audio: { kind: 'audio', codec: 'g711a', sampleRate: 8000, channels: 1 } });
+      this.ps = { writer, rtp: new RtpPsPacketizer({ ssrc: options.ssrc, payloadType: options.payloadType, initialSequenceNumber: this.seq }) };
+    }
   }
 
   /** Packets of the whole clip (the last one may be shorter than 20 ms). */
@@ -50,7 +57,10 @@ export class AudioPacketizer {
     const samples = this.audio.subarray(index * SAMPLES_PER_PACKET, Math.min(this.audio.length, (index + 1) * SAMPLES_PER_PACKET));
     if (this.ps !== null) {
       const pts = this.firstTimestamp + index * SAMPLES_PER_PACKET * (90000 / 8000);
-      return this.ps.rtp.packetize(this.ps.muxer.mux(samples, pts), pts);
+      const au: AccessUnit = { kind: 'audio', codec: 'g711a', pts, dts: pts, keyframe: true, data: samples };
+      const length = this.ps.writer.packLength(au);
+      if (this.pack.length < length) this.pack = Buffer.allocUnsafe(length);
+      return this.ps.rtp.packetize(this.pack.subarray(0, this.ps.writer.write(this.pack, 0, au)), pts);
     }
     const timestamp = (this.firstTimestamp + index * SAMPLES_PER_PACKET) >>> 0;
     const packet = buildRtpPacket({ marker: index === 0, payloadType: this.options.payloadType, sequenceNumber: this.seq, timestamp, ssrc: this.options.ssrc }, samples);

@@ -1,5 +1,7 @@
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { connect, createServer, isIPv6, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from '../../logger';
+import { UdpForwardSender } from '../forward/udp-sender';
+import { connectWithRetry } from '../ingest/tcp-connect';
 import { frameForTcp } from '../rtp/tcp-framer';
 
 /** Where broadcast RTP goes: a UDP socket, or a TCP connection with RFC 4571 framing. */
@@ -11,30 +13,23 @@ export interface RtpSendTransport {
   close(): void;
 }
 
-/** UDP from our leased port (so the device sees packets from the port our SDP named). */
-export async function udpSender(local: { host: string; port: number }, remote: { address: string; port: number }): Promise<RtpSendTransport> {
-  const socket: UdpSocket = createSocket({ type: isIPv6(local.host) || isIPv6(remote.address) ? 'udp6' : 'udp4' });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(local.port, local.host, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-  // ICMP port unreachable shows up as an error on later sends: the device may not listen yet.
-  socket.on('error', () => undefined);
-  let closed = false;
+/**
+ * UDP from our leased port (so the device sees packets from the port our SDP named), through the
+ * cascade forwarder's sender: one packet is a frame of one packet.
+ */
+export async function udpSender(local: { host: string; port: number }, remote: { address: string; port: number }, log: Logger): Promise<RtpSendTransport> {
+  const sender = new UdpForwardSender(local.host, local.port, remote.address, remote.port, log);
+  try {
+    await sender.open();
+  } catch (err) {
+    sender.close();
+    throw err;
+  }
   return {
     kind: 'udp',
     peerClosed: new Promise<void>(() => undefined),
-    send(packet) {
-      if (!closed) socket.send(packet, remote.port, remote.address);
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      socket.close();
-    },
+    send: (packet) => sender.send({ data: packet, packets: 1, stride: packet.length }),
+    close: () => sender.close(),
   };
 }
 
@@ -55,23 +50,10 @@ function tcpTransport(socket: Socket): RtpSendTransport {
   };
 }
 
-/** We connect to the device (it said a=setup:passive or nothing). */
-export function tcpConnectSender(remote: { address: string; port: number }, timeoutMs: number): Promise<RtpSendTransport> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: remote.address, port: remote.port });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no TCP connection to ${remote.address}:${remote.port} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      resolve(tcpTransport(socket));
-    });
-  });
+/** We connect to the device (it said a=setup:passive or nothing): one attempt within `timeoutMs` (a retry delay of 0 means none). */
+export async function tcpConnectSender(remote: { address: string; port: number }, timeoutMs: number): Promise<RtpSendTransport> {
+  const socket = await connectWithRetry({ host: remote.address, port: remote.port, timeoutMs, retryDelayMs: 0, signal: new AbortController().signal });
+  return tcpTransport(socket);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { parseNameAddr } from '../message';
+import { parseNameAddr, parseUri } from '../message';
 import type { SipRequest } from '../message/types';
 
 /** The user parts that identify a broadcast INVITE: who sends it (From) and whom it asks for (To, Request-URI). */
@@ -14,8 +14,7 @@ function userOf(value: string | undefined): string | null {
 }
 
 export function inviteParties(request: SipRequest): InviteParties {
-  const m = /^sips?:([^@;>\s]+)@/i.exec(request.uri);
-  return { from: userOf(request.headers.get('from')), to: userOf(request.headers.get('to')), requestUser: m?.[1] ?? null };
+  return { from: userOf(request.headers.get('from')), to: userOf(request.headers.get('to')), requestUser: parseUri(request.uri)?.user ?? null };
 }
 
 /**

@@ -309,7 +309,7 @@ export class BroadcastService {
     try {
       transport =
         offer.transport === 'udp'
-          ? await udpSender({ host: this.options.mediaHost, port }, remote)
+          ? await udpSender({ host: this.options.mediaHost, port }, remote, this.deps.logger)
           : b.listener !== null
             ? await b.listener.accept(this.options.connectTimeoutMs)
             : await tcpConnectSender(remote, this.options.connectTimeoutMs);
