@@ -51,6 +51,8 @@ interface Entry {
   timer: NodeJS.Timeout | null;
   /** Bumped on every (re)start, so that late answers of an older attempt are ignored. */
   generation: number;
+  /** The charset the subscription was made in (the device's): refreshes use it too. */
+  charset?: string;
 }
 
 const CONTENT_TYPE = 'Application/MANSCDP+xml';
@@ -199,6 +201,7 @@ export class DeviceSubscriptions {
     const generation = ++entry.generation;
     const { info } = entry;
     const { registration, charset } = await this.messenger.reachable(info.deviceId);
+    entry.charset = charset;
     const peer: SipPeer = { transport: registration.transport, address: registration.address, port: registration.port };
     const request = createRequest({
       method: 'SUBSCRIBE',
@@ -249,7 +252,7 @@ export class DeviceSubscriptions {
           ['Expires', String(info.expiresSec)],
           ['Content-Type', CONTENT_TYPE],
         ],
-        body: encodeXmlBody(this.body(info), 'GB2312'),
+        body: encodeXmlBody(this.body(info), entry.charset ?? 'GB2312'),
         ...this.timeout(),
       });
       failure = `${response.status} ${response.reason}`;
