@@ -9,6 +9,7 @@ import { jpegInfo } from './jpeg';
 import { buildSnapShotConfig, readDeviceConfigResult, readUploadSnapShotFinished } from './snapshot-commands';
 import { newSnapshotId, snapshotPath, type SnapshotFiles } from './snapshot-files';
 import type { Snapshot, SnapshotSource, SnapshotStore } from './types';
+import { channelOwner } from '../sip/device/channel-owner';
 import { UploadSessions, type UploadedImage, type UploadSession } from './upload-sessions';
 
 export type SnapshotMode = 'auto' | 'device' | 'stream';
@@ -85,9 +86,7 @@ export class SnapshotService {
 
   async capture(channelId: string, request: SnapshotRequest = {}): Promise<SnapshotResult> {
     if (this.closed) throw new AppError('unavailable', 'the server is shutting down');
-    const channel = await this.deps.index.getChannel(channelId);
-    if (channel === null) throw new AppError('not_found', `channel ${channelId} is not known`);
-    const deviceId = channel.deviceId;
+    const deviceId = await channelOwner(this.deps.index, channelId);
     const mode = request.mode ?? this.options.defaultMode;
     if (mode === 'stream') return { source: 'stream', items: [await this.fromStream(channelId, deviceId)] };
     if (mode === 'device') return { source: 'device', items: await this.fromDevice(channelId, deviceId, request) };

@@ -26,6 +26,7 @@ import {
 import { ManscdpExchange } from './exchange';
 import { DEFAULT_PTZ_ADDRESS, encodePtzCmd } from './ptz-encode';
 import type { PtzCommand } from './ptz-types';
+import { channelOwner } from '../device/channel-owner';
 
 export interface DeviceControlOptions {
   /** Wait for a single Response (RecordCmd, GuardCmd, AlarmCmd, HomePosition, DeviceConfig). */
@@ -77,10 +78,7 @@ export class DeviceControlService {
 
   /** The device owning a channel; a device ID (an IPC registered alone) is its own channel. */
   async channelTarget(channelId: string): Promise<ControlTarget> {
-    const channel = await this.index.getChannel(channelId);
-    if (channel !== null) return { deviceId: channel.deviceId, targetId: channelId };
-    if ((await this.index.getDevice(channelId)) !== null) return { deviceId: channelId, targetId: channelId };
-    throw new AppError('not_found', `channel ${channelId} is not known`);
+    return { deviceId: await channelOwner(this.index, channelId), targetId: channelId };
   }
 
   /** A device, or one of its channels (an alarm input, a camera of an NVR) as the XML DeviceID. */

@@ -5,6 +5,7 @@ import { isValidGbId } from '../gbid';
 import type { CatalogResult, DeviceInfo, DeviceQueries, DeviceStatus } from './device-queries';
 import type { DevicePresence } from './presence';
 import type { RecordInfoQuery, RecordInfoResult } from './record-info-collector';
+import { channelOwner } from './channel-owner';
 
 /** A device as the API shows it: the stored record without its secret, plus live registration facts. */
 export interface DeviceView extends Omit<Device, 'password'> {
@@ -121,10 +122,6 @@ export class DeviceService {
    * no channel but a device (an IPC asked for itself) is asked directly.
    */
   async deviceRecordings(channelId: string, query: RecordInfoQuery, deviceId?: string): Promise<RecordInfoResult> {
-    const channel = await this.index.getChannel(channelId, deviceId);
-    let owner = channel?.deviceId ?? null;
-    if (owner === null && (deviceId === undefined || deviceId === channelId)) owner = (await this.index.getDevice(channelId))?.deviceId ?? null;
-    if (owner === null) throw new AppError('not_found', `channel ${channelId} is not known`);
-    return this.queries.recordInfo(owner, channelId, query);
+    return this.queries.recordInfo(await channelOwner(this.index, channelId, deviceId), channelId, query);
   }
 }

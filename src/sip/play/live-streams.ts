@@ -10,6 +10,7 @@ import { SipTimeoutError, type Dialog, type SipEndpoint } from '../transaction';
 import { MANSRTSP_CONTENT_TYPE } from '../mansrtsp';
 import { buildPlayInvite } from './play-invite';
 import { mansrtspFor, newStream, type DeviceHistoryRequest, type DevicePlaybackControl, type LiveStream, type LiveStreamView } from './live-stream';
+import { channelOwner } from '../device/channel-owner';
 import { StreamEventLog, type StreamEvent, type StreamEndReason } from './stream-events';
 
 export type { DeviceHistoryRequest, DevicePlaybackControl, LiveStreamState, LiveStreamView } from './live-stream';
@@ -176,12 +177,8 @@ export class LiveStreams {
 
   // --- starting -------------------------------------------------------------------------------
 
-  private async deviceOf(channelId: string): Promise<string> {
-    const channel = await this.index.getChannel(channelId);
-    if (channel !== null) return channel.deviceId;
-    // A camera that registers alone is its own (only) channel.
-    if ((await this.index.getDevice(channelId)) !== null) return channelId;
-    throw new AppError('not_found', `channel ${channelId} is not known`);
+  private deviceOf(channelId: string): Promise<string> {
+    return channelOwner(this.index, channelId);
   }
 
   /**
