@@ -3,29 +3,16 @@ import mongoose from 'mongoose';
 import { test } from 'node:test';
 import { MongoAlarmStore } from '../../src/alarms/store/mongo';
 import { MongoWebhookStore } from '../../src/events/store/mongo';
-import { silentLogger } from '../../src/logger';
-import { MongoIndexStore } from '../../src/storage/mongo/index-store';
+import { mongoIndexStores } from '../helpers/mongo';
 import { runEventStoresContract } from './event-stores.contract';
 
-const url = process.env.MONGO_URL;
-
-if (url) {
+const mongo = mongoIndexStores('event-store contract');
+if (mongo) {
   runEventStoresContract('MongoDB', async () => {
-    const dbName = `gbvms_test_events_${process.pid}`;
-    const index = new MongoIndexStore({ url, dbName, logger: silentLogger() });
-    await index.init();
+    const index = await mongo();
     const connection = index.mongoConnection();
-    return {
-      alarms: new MongoAlarmStore(connection),
-      webhooks: new MongoWebhookStore(connection),
-      close: async () => {
-        await connection.dropDatabase();
-        await index.close();
-      },
-    };
+    return { alarms: new MongoAlarmStore(connection), webhooks: new MongoWebhookStore(connection), close: () => index.close() };
   });
-} else {
-  void test.skip('MongoDB event-store contract skipped: MONGO_URL not set (no MongoDB server on this build machine)', () => {});
 }
 
 // Without a server: the schemas accept every field of the records (nulls included) and keep them as they are.
