@@ -254,6 +254,19 @@ describe('district operations: door records, watchlist, remote opening, fault ti
     assert.equal(resolved.resolution, 'auto');
     assert.ok(resolved.repairMs > 0);
   });
+
+  test('lines and buildings without spare fibre are flagged through the API; bad flags are 400', async () => {
+    const put = (path: string, body: unknown) => server.api(path, { method: 'PUT', body: JSON.stringify(body) });
+    assert.equal((await put('/api/v1/fault-fibre/line/L-NORTH', { noSpareFibre: true, note: 'one fibre only' })).status, 200);
+    assert.equal((await put('/api/v1/fault-fibre/building/BLD-3', { noSpareFibre: true })).status, 200);
+    assert.equal((await put('/api/v1/fault-fibre/line/L-NORTH', { noSpareFibre: false, note: null })).status, 200);
+    const list = await json<{ total: number; items: Array<{ scope: string; id: string; noSpareFibre: boolean; note: string | null }> }>(server.api('/api/v1/fault-fibre'));
+    const byKey = new Map(list.items.map((f) => [`${f.scope}/${f.id}`, f]));
+    assert.equal(byKey.get('line/L-NORTH')?.noSpareFibre, false, 'the later flag replaces the earlier');
+    assert.equal(byKey.get('building/BLD-3')?.noSpareFibre, true);
+    assert.equal((await put('/api/v1/fault-fibre/street/S1', { noSpareFibre: true })).status, 400);
+    assert.equal((await put('/api/v1/fault-fibre/line/L1', { noSpareFibre: 'yes' })).status, 400);
+  });
 });
 
 describe('fault tickets across a server restart (integration)', () => {
