@@ -152,10 +152,12 @@ async function main(): Promise<void> {
     const tags0 = viewers.reduce((n, v) => n + v.videoTags, 0);
     const probe = probeKeepalives(probes, 50);
     const cpu0 = server.cpuSeconds();
+    const split0 = server.cpuSplit();
     const t0 = performance.now();
     await sleep(seconds * 1000);
     const window = (performance.now() - t0) / 1000;
     const cpu = server.cpuSeconds() - cpu0;
+    const split1 = server.cpuSplit();
     const rss = server.rssMb();
     const ka = await probe.stop();
     const written1 = (await api<{ segments: number; bytes: number }>(httpPort, '/recordings/totals')).body;
@@ -171,6 +173,7 @@ async function main(): Promise<void> {
     const lines = [
       `streams: ${streams} requested, ${running} running, over ${transport} (${pacing} pacing); ${bitrate} kbit/s H.264 1280x720 25 fps GOP 50; ${record ? (alsoView ? 'recorded and one HTTP-FLV viewer each' : 'recorded, no viewers') : 'one HTTP-FLV viewer each'}; window ${window.toFixed(1)} s`,
       `server CPU: ${(cpu / window * 100).toFixed(1)}% of one core in the window, idle ${(idleCpuPerSec * 100).toFixed(1)}%, => ${(corePct / Math.max(1, running)).toFixed(3)}% of one core per stream`,
+      `  of which user ${(((split1.user - split0.user) / window) * 100).toFixed(1)}%, kernel ${(((split1.sys - split0.sys) / window) * 100).toFixed(1)}%`,
       `server RSS: ${rss.toFixed(0)} MB with the streams, ${rssIdle.toFixed(0)} MB before => ${((rss - rssIdle) / Math.max(1, running)).toFixed(2)} MB per stream`,
       `RTP at the server in the window: ${packets} packets, ${lost} lost (${packets > 0 ? ((lost / (packets + lost)) * 100).toFixed(3) : '0'}%)`,
       ...(record

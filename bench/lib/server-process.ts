@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,8 @@ export interface ServerProcess {
   dataDir: string;
   /** utime+stime of the process in seconds. */
   cpuSeconds(): number;
+  /** utime and stime apart, in seconds: user space vs the kernel's socket work. */
+  cpuSplit(): { user: number; sys: number };
   rssMb(): number;
   stop(): Promise<void>;
 }
@@ -27,7 +29,10 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
+  // BENCH_SERVER_STDOUT=<file> keeps the server's stdout (e.g. with BENCH_NODE_ARGS=--trace-gc).
+  const keep = process.env.BENCH_SERVER_STDOUT;
   child.stdout?.on('data', (d: Buffer) => {
+    if (keep !== undefined) appendFileSync(keep, d);
     out += d.toString();
     if (out.length > 1e6) out = out.slice(-1e5);
   });
@@ -45,14 +50,19 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     if (Date.now() - started > 20000) throw new Error('server did not start in 20 s');
     await new Promise((r) => setTimeout(r, 100));
   }
+  const cpuSplit = (): { user: number; sys: number } => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return { user: Number(fields[11]) / CLOCK_TICKS, sys: Number(fields[12]) / CLOCK_TICKS };
+  };
   return {
     child,
     pid,
     dataDir,
     cpuSeconds() {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      const { user, sys } = cpuSplit();
+      return user + sys;
     },
+    cpuSplit,
     rssMb() {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       return m ? Number(m[1]) / 1024 : NaN;

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../logger';
 import type { MediaNodeOptions } from './options';
@@ -213,7 +214,17 @@ export class WorkerMediaNode extends EventEmitter<MediaNodeEvents> implements Me
   }
 }
 
+/**
+ * V8 sizes a new isolate's old generation for a small script. The media worker keeps a few MB of
+ * live objects (stream state, GOP caches) while it churns through buffers at line rate, and with
+ * the default starting limit V8 ran a full mark-compact about every 200 ms in it, most of the
+ * worker's CPU (docs/BENCHMARKS.md, issue 3). The flag is read when an isolate is created, so it
+ * is set just before the worker starts; isolates created earlier keep their sizes.
+ */
+const MEDIA_WORKER_INITIAL_OLD_SPACE_MB = 64;
+
 async function spawnWorker(options: MediaNodeOptions): Promise<{ worker: Worker; endpoints: MediaNodeEndpoints }> {
+  setFlagsFromString(`--initial-old-space-size=${MEDIA_WORKER_INITIAL_OLD_SPACE_MB}`);
   const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
     workerData: { entry: new URL('./worker-entry.ts', import.meta.url).href, options },
   });
