@@ -61,6 +61,13 @@ export const configSchema = z.object({
       /** RFC 3261 T1 (ms); transaction timeout is 64*T1 unless set. */
       t1Ms: z.number().int().min(10).default(500),
       transactionTimeoutMs: z.number().int().min(100).optional(),
+      /**
+       * REGISTERs waiting for the signaling thread at most; in a storm further ones are dropped
+       * unread (devices retransmit) so that keepalives and other requests are never queued behind them.
+       */
+      registerQueueMax: z.number().int().min(1).default(2000),
+      /** REGISTERs started per event-loop turn: smaller keeps other requests' latency lower under a storm. */
+      registerPerTurn: z.number().int().min(1).max(1000).default(4),
       /** Kernel receive buffer asked for the UDP socket (bytes): registration storms arrive in bursts. */
       udpReceiveBufferBytes: z.number().int().min(65536).default(8 * 1024 * 1024),
       userAgent: z.string().default('gbvms'),

@@ -19,6 +19,11 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly registerShed = new Counter({
+    name: 'gbvms_sip_register_shed_total',
+    help: 'REGISTERs dropped unread because the registration queue was full (the device retransmits)',
+    registers: [this.registry],
+  });
   readonly devicesOnline = new Gauge({
     name: 'gbvms_devices_online',
     help: 'Devices online now',

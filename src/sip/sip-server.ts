@@ -8,6 +8,7 @@ import { AuthGuard } from './device/auth-guard';
 import { DeviceQueries } from './device/device-queries';
 import { DeviceService } from './device/device-service';
 import { DeviceMessageRouter } from './device/message-router';
+import { RegisterQueue } from './overload/register-queue';
 import { DeviceMessenger, type PlatformIdentity } from './device/messenger';
 import { PendingQueries } from './device/pending-queries';
 import { DevicePresence } from './device/presence';
@@ -51,6 +52,7 @@ export class SipServer {
     private readonly scheduler: RefreshScheduler,
     /** Answers to our MANSCDP commands (Response MESSAGEs) by device, CmdType and SN: for modules that send their own commands. */
     readonly pending: PendingQueries,
+    private readonly registerQueue: RegisterQueue,
     private readonly logger: Logger,
   ) {}
 
@@ -94,6 +96,18 @@ export class SipServer {
       transportRef.send(createResponse(request, 400, 'Bad Request'), peer).catch(() => undefined);
     };
     let dispatch: (request: SipRequest, ctx: ServerTransactionContext) => void = (_r, ctx) => ctx.respond(503, 'Starting');
+    let lastShedLog = 0;
+    const registerQueue = new RegisterQueue({
+      maxQueued: config.sip.registerQueueMax,
+      perTurn: config.sip.registerPerTurn,
+      onShed: () => {
+        metrics.registerShed.inc();
+        const now = Date.now();
+        if (now - lastShedLog < 10_000) return;
+        lastShedLog = now;
+        logger.warn({ queued: config.sip.registerQueueMax, shedSoFar: registerQueue.shed }, 'registration storm: REGISTERs beyond the queue are dropped until it drains');
+      },
+    });
     let endpointRef: SipEndpoint | null = null;
     const transport = await createSipTransport({
       host: config.sip.host,
@@ -103,6 +117,7 @@ export class SipServer {
       maxMessageSize: config.sip.maxMessageBytes,
       udpReceiveBufferBytes: config.sip.udpReceiveBufferBytes,
       logger,
+      shedDatagram: (datagram) => registerQueue.shouldShed(datagram),
       onMessage: (inbound) => endpointRef?.handleInbound(inbound),
       onParseError: (error, peer) => answerUnparseable(error, peer),
     });
@@ -136,13 +151,21 @@ export class SipServer {
       if (fresh && config.catalog.queryOnRegister) scheduler.enqueue(deviceId);
     });
     const devices = new DeviceService(index, state, presence, queries);
-    const server = new SipServer(transport, endpoint, presence, router, devices, messenger, platform, scheduler, pending, logger);
+    const server = new SipServer(transport, endpoint, presence, router, devices, messenger, platform, scheduler, pending, registerQueue, logger);
 
-    dispatch = (request, ctx) => {
-      void server.route(request, ctx, registrar).catch((err: unknown) => {
+    const handle = (request: SipRequest, ctx: ServerTransactionContext): Promise<void> =>
+      server.route(request, ctx, registrar).catch((err: unknown) => {
         logger.error({ err, method: request.method, callId: request.headers.get('call-id') }, 'request handler failed');
         if (!ctx.responded) ctx.respond(500, 'Server Internal Error');
       });
+    dispatch = (request, ctx) => {
+      if (request.method !== 'REGISTER') {
+        void handle(request, ctx);
+        return;
+      }
+      const queued = registerQueue.enqueue(() => handle(request, ctx), request.headers.has('authorization'));
+      // Over TCP nothing retransmits a dropped REGISTER: say so, and when to come back.
+      if (!queued) ctx.respond(503, 'Service Unavailable', { headers: [['Retry-After', '5']] });
     };
 
     const reconciled = await presence.reconcileAtStart(Date.now());
@@ -193,6 +216,7 @@ export class SipServer {
     if (this.closed) return;
     this.closed = true;
     this.presence.stop();
+    this.registerQueue.close();
     this.scheduler.close();
     this.pending.close();
     await this.endpoint.close();

@@ -24,6 +24,11 @@ export function randomHex(bytes: number): string {
   return pool.toString('hex', at, at + bytes);
 }
 
+/** A random unsigned 32-bit number from the pool. */
+export function randomUint32(): number {
+  return pool.readUInt32BE(take(4));
+}
+
 /** A random unsigned 32-bit number as decimal digits (the style of tags GB devices use and expect). */
 export function randomDecimal32(): string {
   const at = take(4);

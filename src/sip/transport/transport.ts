@@ -37,6 +37,7 @@ export async function createSipTransport(options: SipTransportOptions): Promise<
       maxMessageSize,
       logger,
       dispatcher,
+      ...(options.shedDatagram ? { shed: options.shedDatagram } : {}),
     });
   const listenTcp = (port: number): Promise<TcpEndpoint> =>
     TcpEndpoint.listen({

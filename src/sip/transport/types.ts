@@ -45,6 +45,8 @@ export interface SipTransportOptions {
   /** Requested UDP receive buffer (default 4 MiB; the kernel may grant less). */
   udpReceiveBufferBytes?: number;
   logger: Logger;
+  /** Asked for every UDP datagram before it is parsed; true drops it unread (overload shedding). */
+  shedDatagram?: (datagram: Buffer) => boolean;
   onMessage: (inbound: InboundSipMessage) => void;
   onParseError?: (error: SipParseError, peer: SipPeer) => void;
 }

@@ -12,6 +12,7 @@ export interface UdpEndpointOptions {
   maxMessageSize: number;
   logger: Logger;
   dispatcher: InboundDispatcher;
+  shed?: (datagram: Buffer) => boolean;
 }
 
 /** One UDP socket: each datagram is one SIP message (RFC 3261 §18.3). */
@@ -51,9 +52,10 @@ export class UdpEndpoint {
     } catch (err) {
       logger.warn({ err, requested: options.receiveBufferBytes }, 'SIP UDP receive buffer not enlarged');
     }
-    const { maxMessageSize, dispatcher } = options;
+    const { maxMessageSize, dispatcher, shed } = options;
     socket.on('message', (datagram, rinfo) => {
       if (isOnlyLineBreaks(datagram)) return; // keep-alive
+      if (shed !== undefined && shed(datagram)) return;
       const peer = { transport: 'udp' as const, address: normalizeAddress(rinfo.address), port: rinfo.port };
       dispatcher.dispatch(parseSipMessage(datagram, { maxSize: maxMessageSize }), peer, datagram.length);
     });
