@@ -39,6 +39,8 @@ export interface RunSippOptions {
   sets?: Record<string, string>;
   /** Local address for Via/Contact and the bind (-i, -bind_local). Default 127.0.0.1. */
   localIp?: string;
+  /** Local port (-p); a free one when unset. Two runs on one port look like the same devices. */
+  localPort?: number;
   /** Also write every message to the temp dir (-trace_msg); returned in `messages`. */
   traceMessages?: boolean;
   extraArgs?: string[];
@@ -133,7 +135,7 @@ export async function runSipp(options: RunSippOptions): Promise<RunSippResult> {
       '-sf', scenarioPath(options.scenario),
       '-t', options.transport,
       '-i', localIp,
-      '-p', String(await freePort(localIp, options.transport)),
+      '-p', String(options.localPort ?? (await freePort(localIp, options.transport))),
       '-m', String(options.calls ?? 1),
       '-r', String(options.rate ?? 10),
       '-timeout', `${timeoutS}s`,
