@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { DeviceService } from '../sip/device/device-service';
 import { bearerAuth } from './auth';
+import { eventStreamTokens, withEventStreamToken } from './event-stream-token';
 import { actionTrail } from '../operations/audit/action-trail';
 import { errorMiddleware } from './errors';
 import { openApiDocument } from './openapi';
@@ -88,7 +89,8 @@ export function createApiApp(deps: ApiDeps): { app: Koa; api: Router } {
   if (deps.snapshots) root.use(snapshotUploadRoutes(deps.snapshots).routes());
 
   const api = new Router({ prefix: '/api/v1' });
-  api.use(deps.operationsEvents?.auth ?? bearerAuth(deps.apiToken));
+  const streamTokens = eventStreamTokens(deps.apiToken);
+  api.use(withEventStreamToken(streamTokens, deps.operationsEvents?.auth ?? bearerAuth(deps.apiToken)));
   if (deps.operationsEvents) api.use(actionTrail(deps.operationsEvents.audit));
   // One router holding every resource's routes, so the OpenAPI test sees them all in one stack.
   const routes = new Router();
@@ -102,7 +104,7 @@ export function createApiApp(deps: ApiDeps): { app: Koa; api: Router } {
   if (deps.broadcast) routes.use(broadcastRoutes(deps.broadcast).routes());
   if (deps.control) routes.use(controlRoutes(deps.control).routes());
   if (deps.cascade) routes.use(upperRoutes(deps.cascade).routes());
-  if (deps.events) routes.use(eventRoutes(deps.events).routes());
+  if (deps.events) routes.use(eventRoutes(deps.events, streamTokens).routes());
   if (deps.accounting) {
     routes.use(buildingRoutes(deps.accounting.buildings).routes());
     routes.use(maintenanceRoutes(deps.accounting.maintenance).routes());

@@ -115,8 +115,40 @@ export const eventPaths = {
     get: {
       summary:
         'Server-sent events: every platform event matching `topics` as `id:` + `data:` (the event as JSON); `Last-Event-ID` (header or `lastEventId`) replays what was missed from the ring; `: heartbeat` comments every 15 s',
-      parameters: [topicsParam, q('lastEventId', { type: 'string' }, 'Resume after this event id (for clients that cannot set the header)')],
+      parameters: [
+        topicsParam,
+        q('lastEventId', { type: 'string' }, 'Resume after this event id (for clients that cannot set the header)'),
+        q('access_token', { type: 'string' }, 'A signed token from POST /events/stream-url, instead of the Authorization header (browsers\' EventSource cannot set it)'),
+      ],
       responses: { '200': { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors },
+    },
+  },
+  '/events/stream-url': {
+    post: {
+      summary:
+        'A short-lived URL of the event stream for EventSource (which cannot send the Authorization header): the URL carries a signed `access_token` that opens only /events/stream, until `expiresAt`; ask for a new one when EventSource reports an error',
+      requestBody: {
+        required: false,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                ttlSec: { type: 'integer', minimum: 10, maximum: 3600, default: 300 },
+                topics: { type: 'string', description: 'Put into the URL as `topics`' },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        '200': {
+          description: 'The URL (path and query, relative to the API host)',
+          content: { 'application/json': { schema: { type: 'object', required: ['url', 'expiresAt'], properties: { url: { type: 'string' }, expiresAt: { type: 'integer', description: 'epoch ms' } } } } },
+        },
+        ...errors,
+      },
     },
   },
   '/events': {

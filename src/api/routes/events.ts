@@ -9,6 +9,9 @@ import { readLastEventId, serveSse } from '../../events/sse';
 import { parseTopicFilter } from '../../events/topic-filter';
 import type { Webhooks } from '../../events/webhooks';
 import type { Logger } from '../../logger';
+import type { UrlTokenSigner } from '../../media/access/url-token';
+import { readJson } from '../body';
+import { signEventStreamUrl } from '../event-stream-token';
 import { alarmRoutes } from './alarms';
 import { positionRoutes } from './positions';
 import { subscriptionRoutes } from './subscriptions';
@@ -30,6 +33,14 @@ const streamQuery = z.object({
   lastEventId: z.string().max(32).optional(),
 });
 
+const streamUrlBody = z
+  .object({
+    /** How long the URL opens the stream (default 300 s). */
+    ttlSec: z.number().int().min(10).max(3600).optional(),
+    topics: z.string().max(2000).optional(),
+  })
+  .strict();
+
 const recentQuery = z.object({
   topics: z.string().max(2000).optional(),
   limit: z
@@ -47,8 +58,16 @@ function topicsOf(text: string | undefined) {
 }
 
 /** /api/v1/events (SSE stream and recent events), webhooks, alarms, positions and device subscriptions. */
-export function eventRoutes(deps: EventRouteDeps): Router {
+export function eventRoutes(deps: EventRouteDeps, streamTokens: UrlTokenSigner): Router {
   const router = new Router();
+
+  // For EventSource, which cannot send the Authorization header (see event-stream-token.ts).
+  router.post('/events/stream-url', async (ctx) => {
+    const body = streamUrlBody.parse((await readJson(ctx)) ?? {});
+    if (body.topics !== undefined) topicsOf(body.topics);
+    const query = body.topics !== undefined ? `topics=${encodeURIComponent(body.topics)}` : '';
+    ctx.body = signEventStreamUrl(streamTokens, body.ttlSec ?? 300, query);
+  });
 
   router.get('/events/stream', (ctx) => {
     const q = streamQuery.parse(ctx.query);
