@@ -242,8 +242,8 @@ export const operationsEventsPaths = {
       description: roleNote,
       parameters: [
         q('buildingId', { type: 'string' }, 'Building'),
-        q('person', { type: 'string' }, 'Person ID (exact)'),
-        q('card', { type: 'string' }, 'Card number (exact)'),
+        q('person', { type: 'string' }, 'Person ID (exact); investigators only (403 otherwise), and audited'),
+        q('card', { type: 'string' }, 'Card number (exact); investigators only (403 otherwise), and audited'),
         q('method', { type: 'string', enum: methods }, 'Unlock method'),
         q('from', time, 'Event time at or after'),
         q('to', time, 'Event time before'),

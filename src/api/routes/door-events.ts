@@ -85,6 +85,13 @@ export function doorEventRoutes(deps: DoorEventRouteDeps): Router {
   router.get('/door-events', async (ctx) => {
     const q = listQuery.parse(ctx.query);
     const caller = callerOf(ctx);
+    const byIdentity = q.person !== undefined || q.card !== undefined;
+    // Even masked results would say where and when a given card or person was seen: following
+    // one person is an investigator's act, and it is audited whether or not anything is found.
+    if (byIdentity && !caller.unmasked) {
+      sendError(ctx, 403, 'forbidden', 'searching door records by card or person needs the privileged token with X-Gbvms-Role: investigator');
+      return;
+    }
     const page = await doors.list({
       offset: q.offset,
       limit: q.limit,
@@ -95,7 +102,7 @@ export function doorEventRoutes(deps: DoorEventRouteDeps): Router {
       ...(q.from !== undefined ? { from: q.from } : {}),
       ...(q.to !== undefined ? { to: q.to } : {}),
     });
-    if (caller.unmasked && page.items.length > 0) {
+    if (caller.unmasked && (page.items.length > 0 || byIdentity)) {
       // The audit line names what was seen, not the identifiers searched for.
       const query = { ...q, ...(q.person ? { person: maskIdentifier(q.person) } : {}), ...(q.card ? { card: maskIdentifier(q.card) } : {}) };
       await audit.mustRecord(caller, 'door-events.read', page.items.map((r) => r.id).join(','), 'OK', { count: page.items.length, query });
