@@ -87,7 +87,7 @@ export const operationsSchemas = {
   Exclusion: {
     type: 'object',
     properties: {
-      kind: { type: 'string', enum: ['maintenance', 'building-removed'] },
+      kind: { type: 'string', enum: ['maintenance', 'building-removed', 'not-in-building'] },
       buildingId: { type: 'string' },
       deviceId: gbId,
       windowId: { type: 'string' },

@@ -28,8 +28,12 @@ export class AccountingService {
     if (to - from > MAX_REPORT_PERIOD_MS) throw new AppError('bad_request', 'the period must not exceed 400 days');
     const until = Math.min(to, (this.options.now ?? Date.now)());
     if (until <= from) throw new AppError('bad_request', 'the period has not begun yet');
-    const [buildings, windows] = await Promise.all([this.buildings.allBuildings(), this.maintenance.overlapping(from, until)]);
-    return computeOnlineTime(this.events, buildings, windows, from, until);
+    const [buildings, windows, memberships] = await Promise.all([
+      this.buildings.allBuildings(),
+      this.maintenance.overlapping(from, until),
+      this.buildings.membershipsDuring(from, until),
+    ]);
+    return computeOnlineTime(this.events, buildings, windows, from, until, memberships);
   }
 
   async onlineRate(from: number, to: number, groupBy: GroupBy): Promise<OnlineRateReport> {

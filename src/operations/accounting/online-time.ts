@@ -1,4 +1,5 @@
 import type { BuildingDeviceRole } from '../building-directory';
+import type { BuildingMembership } from '../buildings/membership';
 import type { StoredBuilding } from '../buildings/types';
 import type { MaintenanceWindow } from '../maintenance/types';
 import type { AccountingEventSource } from './event-source';
@@ -6,7 +7,8 @@ import { normalize, overlapLength, totalLength, type Intervals } from './interva
 
 /** A period left out of a device's accounting, as the report lists it (clipped to the period). */
 export interface Exclusion {
-  kind: 'maintenance' | 'building-removed';
+  /** 'not-in-building': the device joined the building after the period began or left before it ended. */
+  kind: 'maintenance' | 'building-removed' | 'not-in-building';
   buildingId: string;
   /** The device, for a device's maintenance window; absent when the whole building is out. */
   deviceId?: string;
@@ -50,6 +52,69 @@ export interface OnlineTimeResult {
 
 const NONE: Intervals = [];
 
+/** A device's part in one building over the period: its role and when it belonged (clipped). */
+interface Member {
+  deviceId: string;
+  role: BuildingDeviceRole;
+  /** null: no history for it (a membership older than the history): the whole period. */
+  spans: Array<readonly [number, number]> | null;
+}
+
+/**
+ * Each building's devices over [from, to): its current devices, then those that left during the
+ * period, each with the spans in which it belonged. A current device without history rows (kept
+ * before the history, or by a store that lost a write) belongs for the whole period.
+ */
+function membersByBuilding(
+  buildings: readonly StoredBuilding[],
+  memberships: readonly BuildingMembership[],
+  from: number,
+  to: number,
+): Map<string, Member[]> {
+  const rows = new Map<string, Map<string, Member>>();
+  for (const m of memberships) {
+    const end = m.until ?? to;
+    if (end <= from || m.since >= to) continue;
+    let byDevice = rows.get(m.buildingId);
+    if (!byDevice) rows.set(m.buildingId, (byDevice = new Map()));
+    const member = byDevice.get(m.deviceId);
+    if (member) {
+      member.spans?.push([m.since, end]);
+      if (m.until === null) member.role = m.role;
+    } else {
+      byDevice.set(m.deviceId, { deviceId: m.deviceId, role: m.role, spans: [[m.since, end]] });
+    }
+  }
+  const out = new Map<string, Member[]>();
+  for (const b of buildings) {
+    const byDevice = rows.get(b.buildingId) ?? new Map<string, Member>();
+    const members: Member[] = [];
+    for (const d of b.devices) {
+      const member = byDevice.get(d.deviceId);
+      members.push({ deviceId: d.deviceId, role: d.role, spans: member?.spans ?? null });
+      byDevice.delete(d.deviceId);
+    }
+    // Devices that left during the period, in a stable order.
+    members.push(...[...byDevice.values()].sort((a, c) => (a.deviceId < c.deviceId ? -1 : 1)));
+    out.set(b.buildingId, members);
+  }
+  return out;
+}
+
+/** The parts of [from, to) outside `spans`. */
+function outside(spans: ReadonlyArray<readonly [number, number]>, from: number, to: number): Array<[number, number]> {
+  const inside = normalize(spans, from, to);
+  const out: Array<[number, number]> = [];
+  let at = from;
+  for (let i = 0; i < inside.length; i += 2) {
+    const s = inside[i] as number;
+    if (s > at) out.push([at, s]);
+    at = inside[i + 1] as number;
+  }
+  if (at < to) out.push([at, to]);
+  return out;
+}
+
 /** Per device while scanning: its state and when that state began; online intervals so far. */
 interface Tracker {
   online: boolean;
@@ -77,9 +142,10 @@ export async function computeOnlineTime(
   windows: readonly MaintenanceWindow[],
   from: number,
   to: number,
+  memberships: readonly BuildingMembership[] = [],
 ): Promise<OnlineTimeResult> {
-  const deviceIds: string[] = [];
-  for (const b of buildings) for (const d of b.devices) deviceIds.push(d.deviceId);
+  const members = membersByBuilding(buildings, memberships, from, to);
+  const deviceIds = [...new Set([...members.values()].flatMap((list) => list.map((m) => m.deviceId)))];
   const initial = await source.statesBefore(deviceIds, from);
   const trackers = new Map<string, Tracker>();
   for (const id of deviceIds) trackers.set(id, { online: initial.get(id) ?? false, since: from, intervals: [], events: 0 });
@@ -93,6 +159,9 @@ export async function computeOnlineTime(
     t.online = online;
     t.since = time;
   });
+
+  // Open intervals end with the period; once per device, which may be counted in two buildings.
+  for (const t of trackers.values()) if (t.online && to > t.since) t.intervals.push(t.since, to);
 
   const windowsByTarget = new Map<string, MaintenanceWindow[]>();
   for (const w of windows) {
@@ -115,13 +184,17 @@ export async function computeOnlineTime(
     let onlineMs = 0;
     let countedMs = 0;
     let excludedMs = 0;
-    for (const d of building.devices) {
+    for (const d of members.get(building.buildingId) ?? []) {
       const t = trackers.get(d.deviceId);
       if (!t) continue;
-      // The tracker is done with: its open interval is closed in place.
       const online = t.intervals;
-      if (t.online && to > t.since) online.push(t.since, to);
       const own: Array<readonly [number, number]> = [...buildingExcluded];
+      if (d.spans !== null) {
+        for (const [s, e] of outside(d.spans, from, to)) {
+          own.push([s, e]);
+          exclusions.push({ kind: 'not-in-building', buildingId: building.buildingId, deviceId: d.deviceId, reason: 'device not in this building', from: s, to: e });
+        }
+      }
       for (const w of windowsByTarget.get(d.deviceId) ?? []) {
         if (w.scope !== 'device' || w.to <= from || w.from >= to) continue;
         own.push([w.from, w.to]);

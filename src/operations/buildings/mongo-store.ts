@@ -1,5 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Page } from '../../storage/types';
+import type { BuildingDevice } from '../building-directory';
+import { joinedAtCreation, membershipChanges, type BuildingMembership } from './membership';
 import {
   BuildingConflictError,
   toStoredBuilding,
@@ -40,6 +42,19 @@ buildingSchema.index({ community: 1, buildingId: 1 });
 buildingSchema.index({ state: 1, buildingId: 1 });
 buildingSchema.index({ line: 1 });
 
+const membershipSchema = new Schema<BuildingMembership>(
+  {
+    buildingId: { type: String, required: true },
+    deviceId: { type: String, required: true },
+    role: { type: String, required: true },
+    since: { type: Number, required: true },
+    until: { type: Number, default: null },
+  },
+  { versionKey: false, strict: true, autoIndex: false, collection: 'building_device_history' },
+);
+membershipSchema.index({ buildingId: 1, deviceId: 1, since: 1 }, { unique: true });
+membershipSchema.index({ since: 1 });
+
 const NO_ID = { _id: 0 } as const;
 
 function escapeRegex(text: string): string {
@@ -57,13 +72,41 @@ function isDuplicateKey(err: unknown): boolean {
  */
 export class MongoBuildingStore implements BuildingStore {
   private readonly model: Model<StoredBuilding>;
+  private readonly memberships: Model<BuildingMembership>;
 
   constructor(connection: Connection) {
     this.model = connection.models.Building ?? connection.model<StoredBuilding>('Building', buildingSchema);
+    this.memberships =
+      connection.models.BuildingMembership ?? connection.model<BuildingMembership>('BuildingMembership', membershipSchema);
   }
 
   async init(): Promise<void> {
     await this.model.createIndexes();
+    await this.memberships.createIndexes();
+  }
+
+  async membershipsDuring(from: number, to: number): Promise<BuildingMembership[]> {
+    return this.memberships
+      .find({ since: { $lt: to }, $or: [{ until: null }, { until: { $gt: from } }] }, NO_ID)
+      .lean<BuildingMembership[]>()
+      .exec();
+  }
+
+  /**
+   * Written after the building itself (no multi-document transactions): a crash in between leaves
+   * the history one change behind, and the settlement then counts the device as it did before
+   * the history was kept (in its current building for the whole period).
+   */
+  private async recordMemberships(buildingId: string, before: readonly BuildingDevice[], after: readonly BuildingDevice[], joinedAt: number, now: number): Promise<void> {
+    const changes = membershipChanges(before, after);
+    const ops = [
+      ...changes.left.map((deviceId) => ({ updateOne: { filter: { buildingId, deviceId, until: null }, update: { $set: { until: now } } } })),
+      ...changes.joined.map((d) => ({
+        updateOne: { filter: { buildingId, deviceId: d.deviceId, since: joinedAt }, update: { $set: { role: d.role, until: null } }, upsert: true },
+      })),
+      ...changes.roleChanged.map((d) => ({ updateOne: { filter: { buildingId, deviceId: d.deviceId, until: null }, update: { $set: { role: d.role } } } })),
+    ];
+    if (ops.length > 0) await this.memberships.bulkWrite(ops, { ordered: true });
   }
 
   async getBuilding(buildingId: string): Promise<StoredBuilding | null> {
@@ -119,6 +162,7 @@ export class MongoBuildingStore implements BuildingStore {
       if (await this.getBuilding(input.buildingId)) throw new BuildingConflictError(`building ${input.buildingId} exists`, 'exists');
       throw new BuildingConflictError(`a device of building ${input.buildingId} belongs to another building`, 'device-taken');
     }
+    await this.recordMemberships(stored.buildingId, [], stored.devices, joinedAtCreation(input.stateSince, now), now);
     return stored;
   }
 
@@ -133,11 +177,15 @@ export class MongoBuildingStore implements BuildingStore {
       if (isDuplicateKey(err)) throw new BuildingConflictError(`a device of building ${input.buildingId} belongs to another building`, 'device-taken');
       throw err;
     }
+    await this.recordMemberships(stored.buildingId, previous.devices, stored.devices, now, now);
     return stored;
   }
 
   async deleteBuilding(buildingId: string): Promise<boolean> {
-    return (await this.model.deleteOne({ buildingId }).exec()).deletedCount > 0;
+    const previous = await this.getBuilding(buildingId);
+    const deleted = (await this.model.deleteOne({ buildingId }).exec()).deletedCount > 0;
+    if (deleted && previous) await this.recordMemberships(buildingId, previous.devices, [], Date.now(), Date.now());
+    return deleted;
   }
 
   async writeBuildings(inputs: readonly BuildingInput[], now: number): Promise<{ created: number; updated: number }> {
@@ -156,6 +204,10 @@ export class MongoBuildingStore implements BuildingStore {
       await this.undo(ids, previous);
       if (isDuplicateKey(err)) throw new BuildingConflictError('a device of the batch belongs to a building outside it', 'device-taken');
       throw err;
+    }
+    for (const [i, b] of stored.entries()) {
+      const before = previous.get(b.buildingId);
+      await this.recordMemberships(b.buildingId, before?.devices ?? [], b.devices, before ? now : joinedAtCreation(inputs[i]?.stateSince, now), now);
     }
     return { created: inputs.length - previous.size, updated: previous.size };
   }

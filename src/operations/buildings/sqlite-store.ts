@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { BuildingDeviceRole, BuildingState } from '../building-directory';
+import type { BuildingDevice, BuildingDeviceRole, BuildingState } from '../building-directory';
+import { joinedAtCreation, membershipChanges, type BuildingMembership } from './membership';
 import type { Page } from '../../storage/types';
 import { likeSubstring } from '../../storage/sqlite/rows';
 import {
@@ -143,6 +144,7 @@ export class SqliteBuildingStore implements BuildingStore {
       const stored = toStoredBuilding(input, null, now);
       this.writeRow(stored);
       this.insertDevices(stored);
+      this.recordMemberships(stored.buildingId, [], stored.devices, joinedAtCreation(input.stateSince, now), now);
       return stored;
     })();
   }
@@ -155,12 +157,14 @@ export class SqliteBuildingStore implements BuildingStore {
       this.writeRow(stored);
       this.deleteDevices(stored.buildingId);
       this.insertDevices(stored);
+      this.recordMemberships(stored.buildingId, previous.devices, stored.devices, now, now);
       return stored;
     })();
   }
 
   async deleteBuilding(buildingId: string): Promise<boolean> {
     return this.db.transaction(() => {
+      this.recordMemberships(buildingId, this.read(buildingId)?.devices ?? [], [], Date.now(), Date.now());
       this.deleteDevices(buildingId);
       return this.prepared<[string], unknown>('DELETE FROM buildings WHERE buildingId = ?').run(buildingId).changes > 0;
     })();
@@ -170,7 +174,7 @@ export class SqliteBuildingStore implements BuildingStore {
     return this.db.transaction(() => {
       let created = 0;
       let updated = 0;
-      const stored: StoredBuilding[] = [];
+      const stored: Array<{ next: StoredBuilding; previous: StoredBuilding | null; givenSince: number | undefined }> = [];
       // Devices are released first, so that devices moving between buildings of the batch do not collide.
       for (const input of inputs) {
         const previous = this.read(input.buildingId);
@@ -179,11 +183,39 @@ export class SqliteBuildingStore implements BuildingStore {
         const next = toStoredBuilding(input, previous, now);
         this.writeRow(next);
         this.deleteDevices(next.buildingId);
-        stored.push(next);
+        stored.push({ next, previous, givenSince: input.stateSince });
       }
-      for (const building of stored) this.insertDevices(building);
+      for (const { next } of stored) this.insertDevices(next);
+      for (const { next, previous, givenSince } of stored) {
+        this.recordMemberships(next.buildingId, previous?.devices ?? [], next.devices, previous ? now : joinedAtCreation(givenSince, now), now);
+      }
       return { created, updated };
     })();
+  }
+
+  async membershipsDuring(from: number, to: number): Promise<BuildingMembership[]> {
+    return this.prepared<[number, number], BuildingMembership>(
+      'SELECT buildingId, deviceId, role, since, until FROM building_device_history WHERE since < ? AND (until IS NULL OR until > ?)',
+    ).all(to, from);
+  }
+
+  /** Closes the memberships of devices that left, opens those of devices that joined (at `joinedAt`). */
+  private recordMemberships(buildingId: string, before: readonly BuildingDevice[], after: readonly BuildingDevice[], joinedAt: number, now: number): void {
+    const changes = membershipChanges(before, after);
+    const close = this.prepared<[number, string, string], unknown>(
+      'UPDATE building_device_history SET until = ? WHERE buildingId = ? AND deviceId = ? AND until IS NULL',
+    );
+    for (const deviceId of changes.left) close.run(now, buildingId, deviceId);
+    const open = this.prepared<[string, string, string, number], unknown>(
+      'INSERT INTO building_device_history (buildingId, deviceId, role, since, until) VALUES (?, ?, ?, ?, NULL) ' +
+        // Left and back within the same millisecond: the membership simply goes on.
+        'ON CONFLICT (buildingId, deviceId, since) DO UPDATE SET until = NULL, role = excluded.role',
+    );
+    for (const d of changes.joined) open.run(buildingId, d.deviceId, d.role, joinedAt);
+    const role = this.prepared<[string, string, string], unknown>(
+      'UPDATE building_device_history SET role = ? WHERE buildingId = ? AND deviceId = ? AND until IS NULL',
+    );
+    for (const d of changes.roleChanged) role.run(d.role, buildingId, d.deviceId);
   }
 
   private exists(buildingId: string): boolean {

@@ -1,5 +1,6 @@
 import type { Building, BuildingDevice, BuildingDirectory, BuildingState } from '../building-directory';
 import type { Page } from '../../storage/types';
+import type { BuildingMembership } from './membership';
 
 /** One entry of a building's state history: the state it entered at `since` (ms UTC). */
 export interface BuildingStateChange {
@@ -78,6 +79,8 @@ export interface BuildingStore extends BuildingDirectory {
    * nothing: a conflict (a device held by a building outside the batch) rolls everything back.
    */
   writeBuildings(inputs: readonly BuildingInput[], now: number): Promise<{ created: number; updated: number }>;
+  /** Every membership that overlaps [from, to), of buildings that exist or once did. */
+  membershipsDuring(from: number, to: number): Promise<BuildingMembership[]>;
 }
 
 /**

@@ -371,6 +371,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_action_at ON audit_log (action, at);
     `,
   },
+  {
+    version: 27,
+    name: "buildings' device membership history (online-rate accounting)",
+    sql: `
+      -- until NULL: still in the building. since 0: a membership from before the history was kept.
+      CREATE TABLE building_device_history (
+        buildingId TEXT NOT NULL,
+        deviceId TEXT NOT NULL,
+        role TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        until INTEGER,
+        PRIMARY KEY (buildingId, deviceId, since)
+      ) WITHOUT ROWID;
+      CREATE INDEX building_device_history_since ON building_device_history (since);
+      INSERT INTO building_device_history (buildingId, deviceId, role, since, until)
+        SELECT buildingId, deviceId, role, 0, NULL FROM building_devices;
+    `,
+  },
 ];
 
 /** Brings the schema to the newest version; returns the version it ended at. */

@@ -293,3 +293,67 @@ describe('online-time accounting: random histories against the simulation', () =
     }
   });
 });
+
+describe('online-time accounting: devices replaced and moved during the month', () => {
+  let district: District;
+  const d = (building: number, slot: number) => deviceIdOf(building, slot);
+  const figures = (result: { buildings: BuildingFigures[] }, id: string) => {
+    const b = result.buildings.find((x) => x.building.buildingId === id);
+    assert.ok(b, id);
+    return b;
+  };
+
+  before(async () => {
+    district = await openDistrict();
+    for (const n of [50, 52]) await district.buildings.createBuilding(buildingInput(n), local(9, 1));
+    await district.buildings.createBuilding(buildingInput(53, { devices: [{ deviceId: d(53, 0), role: 'door' }, { deviceId: d(53, 2), role: 'camera' }] }), local(9, 1));
+    const sept = local(9, 20);
+    const all = [d(50, 0), d(50, 1), d(50, 2), d(52, 0), d(52, 1), d(52, 2), d(53, 0), d(53, 2)];
+    await district.index.appendDeviceEvents(all.map((id) => event(id, 'online', sept)));
+    // Building 50: camera 2 fails for good on Oct 16 and is replaced by a new camera (another ID).
+    const swap = local(10, 16);
+    await district.index.appendDeviceEvents([event(d(50, 2), 'offline', swap), event(d(51, 2), 'online', swap)]);
+    const input50 = buildingInput(50);
+    await district.buildings.replaceBuilding({ ...input50, devices: input50.devices.map((x) => (x.deviceId === d(50, 2) ? { deviceId: d(51, 2), role: 'camera' } : x)) }, swap);
+    // Building 52's camera 1 (online all month) leaves on Oct 10 and joins building 53 on Oct 12.
+    const input52 = buildingInput(52);
+    await district.buildings.replaceBuilding({ ...input52, devices: input52.devices.filter((x) => x.deviceId !== d(52, 1)) }, local(10, 10));
+    await district.buildings.replaceBuilding(
+      buildingInput(53, { devices: [{ deviceId: d(53, 0), role: 'door' }, { deviceId: d(52, 1), role: 'camera' }, { deviceId: d(53, 2), role: 'camera' }] }),
+      local(10, 12),
+    );
+  });
+  after(async () => {
+    await district.close();
+  });
+
+  test('a replaced camera counts until it left, its replacement from when it came: no rent cut for the swap', async () => {
+    const result = await district.accounting.onlineTime(OCT.from, OCT.to);
+    const b = figures(result, 'B00050');
+    const month = OCT.to - OCT.from;
+    const byDevice = new Map(b.devices.map((x) => [x.deviceId, x]));
+    assert.deepEqual([...byDevice.keys()], [d(50, 0), d(50, 1), d(51, 2), d(50, 2)], 'current devices first, then the one that left');
+    assert.equal(byDevice.get(d(50, 2))?.countedMs, local(10, 16) - OCT.from);
+    assert.equal(byDevice.get(d(50, 2))?.onlineMs, local(10, 16) - OCT.from);
+    assert.equal(byDevice.get(d(51, 2))?.countedMs, OCT.to - local(10, 16));
+    assert.equal(byDevice.get(d(51, 2))?.onlineMs, OCT.to - local(10, 16));
+    assert.equal(b.countedMs, 3 * month, 'three devices all month: the swap leaves no hole and no double count');
+    assert.equal(b.onlineMs, b.countedMs, 'online all the time');
+    assert.ok(b.exclusions.some((e) => e.kind === 'not-in-building' && e.deviceId === d(51, 2) && e.from === OCT.from && e.to === local(10, 16)));
+  });
+
+  test('a device moved between buildings counts in each for its part, and in neither in between', async () => {
+    const result = await district.accounting.onlineTime(OCT.from, OCT.to);
+    const in52 = figures(result, 'B00052').devices.find((x) => x.deviceId === d(52, 1));
+    const in53 = figures(result, 'B00053').devices.find((x) => x.deviceId === d(52, 1));
+    assert.equal(in52?.countedMs, local(10, 10) - OCT.from);
+    assert.equal(in53?.countedMs, OCT.to - local(10, 12));
+    assert.equal(in52?.onlineMs, in52?.countedMs);
+    assert.equal(in53?.onlineMs, in53?.countedMs);
+    const report = await district.accounting.settlement('2026-10');
+    const line = (id: string) => report.lines.find((x) => x.buildingId === id);
+    assert.equal(line('B00052')?.onlineRate, 1);
+    assert.equal(line('B00053')?.onlineRate, 1);
+    assert.equal(line('B00050')?.onlineRate, 1);
+  });
+});

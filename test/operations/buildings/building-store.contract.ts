@@ -119,6 +119,36 @@ export function runBuildingStoreContract(name: string, open: () => Promise<Build
       assert.equal(all[0]?.devices.length, 3);
     });
 
+    test('device memberships: who was in which building when (replacement, move, role change, deletion)', async () => {
+      // deleteBuilding closes memberships at the real time: the test clock runs a minute behind it.
+      const T = Date.now() - 60_000;
+      const [door, cam1, cam2, spare] = [deviceIdOf(40, 0), deviceIdOf(40, 1), deviceIdOf(40, 2), deviceIdOf(41, 1)];
+      const input = buildingInput(40);
+      // Created without a service date: its devices belong "from always" (0).
+      await store.createBuilding(input, T);
+      // At T+1000 camera 2 is replaced by the spare; at T+2000 camera 1 becomes a door host.
+      const replaced = input.devices.map((d) => (d.deviceId === cam2 ? { deviceId: spare, role: 'camera' as const } : d));
+      await store.replaceBuilding({ ...input, devices: replaced }, T + 1000);
+      await store.replaceBuilding({ ...input, devices: replaced.map((d) => (d.deviceId === cam1 ? { ...d, role: 'door' as const } : d)) }, T + 2000);
+      // Camera 2 moves to a new building with a service date; building 40 is then deleted.
+      await store.createBuilding(buildingInput(42, { stateSince: T + 3000, devices: [{ deviceId: cam2, role: 'camera' }] }), T + 4000);
+      await store.deleteBuilding('B00040');
+      const rows = (await store.membershipsDuring(T - 1, T + 100_000)).filter((m) => m.buildingId === 'B00040' || m.buildingId === 'B00042');
+      const view = rows.map((m) => `${m.buildingId} ${m.deviceId.slice(-3)} ${m.role} ${m.since === 0 ? 0 : m.since - T} ${m.until === null ? '-' : m.until >= T + 4000 ? 'deleted' : m.until - T}`).sort();
+      assert.deepEqual(view, [
+        `B00040 ${cam1.slice(-3)} door 0 deleted`,
+        `B00040 ${cam2.slice(-3)} camera 0 1000`,
+        `B00040 ${door.slice(-3)} door 0 deleted`,
+        `B00040 ${spare.slice(-3)} camera 1000 deleted`,
+        `B00042 ${cam2.slice(-3)} camera 3000 -`,
+      ].sort());
+      // Overlap: a period ending before the replacement does not see the spare.
+      const early = (await store.membershipsDuring(T, T + 500)).filter((m) => m.buildingId === 'B00040').map((m) => m.deviceId).sort();
+      assert.deepEqual(early, [door, cam1, cam2].sort());
+      assert.equal((await store.membershipsDuring(T + 500, T + 900)).some((m) => m.deviceId === spare), false);
+      assert.equal(await store.deleteBuilding('B00042'), true);
+    });
+
     test('maintenance windows are stored, listed by overlap and deleted', async () => {
       const m = stores.maintenance;
       const w = (id: string, from: number, to: number, targetId = deviceIdOf(1, 1)) => ({
