@@ -193,17 +193,16 @@ export class SipServer {
       if (await handler(request, ctx)) return;
       if (ctx.responded) return;
     }
-    const ALLOW = this.allow;
     switch (request.method) {
       case 'REGISTER':
         return registrar.handle(request, ctx);
       case 'MESSAGE':
         return this.router.handle(request, ctx);
       case 'OPTIONS':
-        ctx.respond(200, 'OK', { headers: [['Allow', ALLOW]] });
+        ctx.respond(200, 'OK', { headers: [['Allow', this.allow]] });
         return;
       default:
-        ctx.respond(405, 'Method Not Allowed', { headers: [['Allow', ALLOW]] });
+        ctx.respond(405, 'Method Not Allowed', { headers: [['Allow', this.allow]] });
     }
   }
 
