@@ -129,18 +129,17 @@ export const eventPaths = {
         'A short-lived URL of the event stream for EventSource (which cannot send the Authorization header): the URL carries a signed `access_token` that opens only /events/stream, until `expiresAt`; ask for a new one when EventSource reports an error',
       requestBody: {
         required: false,
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              additionalProperties: false,
-              properties: {
-                ttlSec: { type: 'integer', minimum: 10, maximum: 3600, default: 300 },
-                topics: { type: 'string', description: 'Put into the URL as `topics`' },
-              },
+        ...json(
+          {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              ttlSec: { type: 'integer', minimum: 10, maximum: 3600, default: 300 },
+              topics: { type: 'string', description: 'Put into the URL as `topics`' },
             },
           },
-        },
+          'Optional: how long the URL works, and the topics it streams',
+        ),
       },
       responses: {
         '200': {

@@ -8,8 +8,9 @@ import { createSocket, type Socket } from 'node:dgram';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { parseSipMessage } from '../../src/sip/message';
-import { SimDevice } from '../sim/device';
+import type { SimDevice } from '../sim/device';
 import { PLATFORM_DOMAIN, PLATFORM_ID, startTestServer, type TestServer } from '../helpers/server';
+import { camera } from './helpers/live';
 
 const QUEUE_MAX = 10;
 
@@ -48,14 +49,7 @@ describe('registration overload', () => {
       'sip.registerQueueMax': QUEUE_MAX,
       'sip.registerPerTurn': 1,
     });
-    cam = new SimDevice({
-      deviceId: '34020000001320000001',
-      password: '12345678',
-      server: { host: '127.0.0.1', port: server.sipPort, id: PLATFORM_ID, domain: PLATFORM_DOMAIN },
-      transport: 'udp',
-      kind: 'ipc',
-      timers: { t1Ms: 100, maxTransmissions: 3 },
-    });
+    cam = camera(server);
     await cam.start();
     assert.equal((await cam.register()).status, 200);
     udp = createSocket('udp4');
@@ -113,14 +107,7 @@ describe('registration overload', () => {
   });
 
   test('after the burst devices register normally', async () => {
-    const late = new SimDevice({
-      deviceId: '34020000001320000002',
-      password: '12345678',
-      server: { host: '127.0.0.1', port: server.sipPort, id: PLATFORM_ID, domain: PLATFORM_DOMAIN },
-      transport: 'udp',
-      kind: 'ipc',
-      timers: { t1Ms: 100, maxTransmissions: 3 },
-    });
+    const late = camera(server);
     await late.start();
     try {
       assert.equal((await late.register()).status, 200);
