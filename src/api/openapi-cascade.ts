@@ -1,11 +1,7 @@
 /** OpenAPI paths and schemas of /api/v1/uppers (cascade: gbvms as a lower platform), merged into openapi.ts. */
-const gbId = { type: 'string', pattern: '^\\d{20}$', example: '35010000002000000001' };
-const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-const errors = { '400': errorResponse, '401': errorResponse, '404': errorResponse };
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+import { errorResponse, errors, gbIdSchema, json, listOf, ref } from './openapi-parts';
+const gbId = gbIdSchema('35010000002000000001');
 const upperIdParam = { name: 'upperId', in: 'path', required: true, schema: gbId };
-const listOf = (name: string) => ({ type: 'object', properties: { items: { type: 'array', items: ref(name) }, total: { type: 'integer' } } });
 
 const upperWritable = {
   name: { type: ['string', 'null'], maxLength: 128 },

@@ -1,8 +1,8 @@
 /**
  * OpenAPI paths and schemas of device control (src/api/routes/control.ts), merged into openapi.ts.
  */
-const gbId = { type: 'string', pattern: '^\\d{20}$', example: '34020000001320000001' };
-const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+import { body, errorResponse, gbIdSchema, json, ref } from './openapi-parts';
+const gbId = gbIdSchema();
 const deviceErrors = {
   '400': { ...errorResponse, description: 'Unknown command or a value out of range' },
   '401': errorResponse,
@@ -11,12 +11,9 @@ const deviceErrors = {
   '502': { ...errorResponse, description: 'Device answered Result ERROR, or refused the MESSAGE' },
   '504': { ...errorResponse, description: 'Device did not answer in time' },
 };
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const channel = { name: 'channelId', in: 'path', required: true, schema: gbId, description: 'A channel, or a device that is its own channel (an IPC)' };
 const device = { name: 'deviceId', in: 'path', required: true, schema: gbId };
 const preset = { name: 'presetId', in: 'path', required: true, schema: { type: 'integer', minimum: 1, maximum: 255 } };
-const body = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
 const byte = { type: 'integer', minimum: 0, maximum: 255 };
 const twelveBit = { type: 'integer', minimum: 1, maximum: 4095 };
 const pixels = { type: 'integer', minimum: 0, maximum: 65535 };

@@ -2,23 +2,12 @@
  * OpenAPI paths and schemas of the platform-event routes (SSE, webhooks, alarms, positions,
  * device subscriptions), merged into openApiDocument.
  */
-const gbId = { type: 'string', pattern: '^\\d{20}$', example: '34020000001320000001' };
-const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-const errors = { '400': errorResponse, '401': errorResponse, '404': errorResponse };
-const deviceErrors = {
-  ...errors,
-  '409': { ...errorResponse, description: 'Device offline' },
-  '502': { ...errorResponse, description: 'Device refused or answered with an error' },
-  '504': { ...errorResponse, description: 'Device did not answer in time' },
-};
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
-const listOf = (name: string) => ({ type: 'object', required: ['items', 'total'], properties: { items: { type: 'array', items: ref(name) }, total: { type: 'integer' } } });
-const q = (name: string, schema: object, description: string) => ({ name, in: 'query', required: false, schema, description });
+import { deviceErrors, errors, gbIdSchema, json, listOf, nullable, q, ref } from './openapi-parts';
+const gbId = gbIdSchema();
 const deviceParam = { name: 'deviceId', in: 'path', required: true, schema: gbId };
-const nullableInt = { type: ['integer', 'null'] };
-const nullableNumber = { type: ['number', 'null'] };
-const nullableString = { type: ['string', 'null'] };
+const nullableInt = nullable('integer');
+const nullableNumber = nullable('number');
+const nullableString = nullable('string');
 const topicsParam = q('topics', { type: 'string', example: 'alarm.*,fault.*' }, "Comma-separated topics, exact or ending in '*'; none = every topic");
 
 export const eventSchemas = {

@@ -2,21 +2,17 @@
  * OpenAPI paths and schemas of snapshots and voice broadcast (merged into openapi.ts). The device
  * upload URL (/upload/snapshots/{token}) is outside /api/v1 and not part of this API.
  */
-const gbId = { type: 'string', pattern: '^\\d{20}$', example: '34020000001320000001' };
-const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-const errors = { '400': errorResponse, '401': errorResponse, '404': errorResponse };
+import { errorResponse, errors, gbIdSchema, json, nullable, ref } from './openapi-parts';
+const gbId = gbIdSchema();
 const deviceErrors = {
   ...errors,
   '409': { ...errorResponse, description: 'Device offline (or a broadcast to the target already runs)' },
   '502': { ...errorResponse, description: 'Device refused or answered with an error' },
   '504': { ...errorResponse, description: 'Device did not answer in time' },
 };
-const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const idParam = (schema: object) => ({ name: 'id', in: 'path', required: true, schema });
 const snapshotId = { type: 'string', pattern: '^[a-z0-9]{6,12}-[0-9a-f]{12}$' };
 const broadcastId = { type: 'string', pattern: '^[a-z0-9]{6,12}-[0-9a-f]{10}$' };
-const nullable = (type: string) => ({ type: [type, 'null'] });
 
 export const mediaControlSchemas = {
   Snapshot: {

@@ -2,23 +2,12 @@
  * OpenAPI paths and schemas of fault tickets, door-entry records, the watchlist, the audit log and
  * remote door opening (district operations, ADR 0015), merged into openapi.ts.
  */
-const gbId = { type: 'string', pattern: '^\\d{20}$', example: '34020000001240000001' };
-const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-const errors = { '400': errorResponse, '401': errorResponse, '404': errorResponse };
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
-const body = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
-const pageOf = (name: string, extra: Record<string, object> = {}) => ({
-  type: 'object',
-  required: ['items', 'total', 'offset', 'limit'],
-  properties: { items: { type: 'array', items: ref(name) }, total: { type: 'integer' }, offset: { type: 'integer' }, limit: { type: 'integer' }, ...extra },
-});
-const q = (name: string, schema: object, description: string) => ({ name, in: 'query', required: false, schema, description });
+import { body, errorResponse, errors, gbIdSchema, json, nullable, pageOf, paging, q, ref } from './openapi-parts';
+const gbId = gbIdSchema('34020000001240000001');
 const path = (name: string, schema: object = { type: 'string' }) => ({ name, in: 'path', required: true, schema });
-const paging = [q('offset', { type: 'integer', minimum: 0, default: 0 }, 'Items to skip'), q('limit', { type: 'integer', minimum: 1, maximum: 1000, default: 50 }, 'Page size')];
 const time = { type: 'string', description: 'ISO 8601 or epoch milliseconds' };
-const nullableString = { type: ['string', 'null'] };
-const nullableNumber = { type: ['integer', 'null'] };
+const nullableString = nullable('string');
+const nullableInt = nullable('integer');
 const forbidden = { ...errorResponse, description: 'Needs the investigator role (privileged token and X-Gbvms-Role: investigator)' };
 const conflict = { ...errorResponse, description: 'Not in a state that allows this' };
 const roleNote =
@@ -37,7 +26,7 @@ export const operationsEventsSchemas = {
       line: nullableString,
       devices: {
         type: 'array',
-        items: { type: 'object', properties: { deviceId: gbId, offlineAt: { type: 'integer' }, backAt: nullableNumber } },
+        items: { type: 'object', properties: { deviceId: gbId, offlineAt: { type: 'integer' }, backAt: nullableInt } },
       },
       offlineSince: { type: 'integer', description: 'Earliest offline time of the outage (epoch ms)' },
       openedAt: { type: 'integer', description: 'When the grace time passed; deadlines run from here' },
@@ -45,15 +34,15 @@ export const operationsEventsSchemas = {
       noSpareFibre: { type: 'boolean', description: 'The 24 h network repair deadline applies' },
       responseDeadline: { type: 'integer' },
       repairDeadline: { type: 'integer' },
-      acknowledgedAt: nullableNumber,
+      acknowledgedAt: nullableInt,
       acknowledgedBy: nullableString,
-      resolvedAt: nullableNumber,
+      resolvedAt: nullableInt,
       resolvedBy: nullableString,
       resolution: { type: ['string', 'null'], enum: ['auto', 'manual', null] },
       note: nullableString,
-      repairMs: { ...nullableNumber, description: 'Auto-resolved: last device back minus offlineSince' },
-      responseBreachedAt: nullableNumber,
-      repairBreachedAt: nullableNumber,
+      repairMs: { ...nullableInt, description: 'Auto-resolved: last device back minus offlineSince' },
+      responseBreachedAt: nullableInt,
+      repairBreachedAt: nullableInt,
     },
   },
   FibreFlag: {
@@ -143,9 +132,9 @@ export const operationsEventsSchemas = {
       eventTime: { type: 'integer' },
       raisedAt: { type: 'integer' },
       state: { type: 'string', enum: ['open', 'acknowledged', 'closed'] },
-      acknowledgedAt: nullableNumber,
+      acknowledgedAt: nullableInt,
       acknowledgedBy: nullableString,
-      closedAt: nullableNumber,
+      closedAt: nullableInt,
       closedBy: nullableString,
       note: nullableString,
       forwarded: { type: 'boolean', description: 'Sent upward to cascaded platforms' },

@@ -2,21 +2,11 @@
  * OpenAPI paths and schemas of district operations: buildings, maintenance windows, online-rate
  * reports and the monthly settlement. Merged into openApiDocument (src/api/openapi.ts).
  */
-const gbId = { type: 'string', pattern: '^\\d{20}$', example: '34020000001320000001' };
-const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-const errors = { '400': errorResponse, '401': errorResponse, '404': errorResponse };
-const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const q = (name: string, schema: object, description: string, required = false) => ({ name, in: 'query', required, schema, description });
-const paging = [q('offset', { type: 'integer', minimum: 0, default: 0 }, 'Items to skip'), q('limit', { type: 'integer', minimum: 1, maximum: 1000, default: 50 }, 'Page size')];
-const pageOf = (name: string) => ({
-  type: 'object',
-  properties: { items: { type: 'array', items: ref(name) }, total: { type: 'integer' }, offset: { type: 'integer' }, limit: { type: 'integer' } },
-});
+import { errorResponse, errors, gbIdSchema, json, nullable, pageOf, paging, q, ref } from './openapi-parts';
+const gbId = gbIdSchema();
 const buildingId = { name: 'buildingId', in: 'path', required: true, schema: { type: 'string', maxLength: 64 }, description: "The district's building code" };
 const windowId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const state = { type: 'string', enum: ['active', 'removed', 'relocated'] };
-const nullable = (type: string) => ({ type: [type, 'null'] });
 const figures = {
   onlineMs: { type: 'integer', description: 'Time online within the counted time, summed over devices' },
   countedMs: { type: 'integer', description: 'The period minus exclusions, summed over devices (the denominator)' },

@@ -8,30 +8,10 @@ import { mediaControlPaths, mediaControlSchemas } from './openapi-media-control'
 import { controlPaths, controlSchemas } from './openapi-control';
 import { cascadePaths, cascadeSchemas } from './openapi-cascade';
 import { eventPaths, eventSchemas } from './openapi-events';
+import { deviceErrors, errorResponse, errors, gbIdSchema, json, pageOf, paging, q, ref } from './openapi-parts';
 
-const gbId = { type: 'string', pattern: '^\\d{20}$', example: '34020000001320000001' };
-const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-const errors = {
-  '400': errorResponse,
-  '401': errorResponse,
-  '404': errorResponse,
-};
-const deviceErrors = {
-  ...errors,
-  '409': { ...errorResponse, description: 'Device offline' },
-  '502': { ...errorResponse, description: 'Device answered with an error' },
-  '504': { ...errorResponse, description: 'Device did not answer in time' },
-};
-const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const pageOf = (name: string) => ({
-  type: 'object',
-  required: ['items', 'total', 'offset', 'limit'],
-  properties: { items: { type: 'array', items: ref(name) }, total: { type: 'integer' }, offset: { type: 'integer' }, limit: { type: 'integer' } },
-});
-const q = (name: string, schema: object, description: string) => ({ name, in: 'query', required: false, schema, description });
+const gbId = gbIdSchema();
 const p = (name: string) => ({ name, in: 'path', required: true, schema: gbId });
-const paging = [q('offset', { type: 'integer', minimum: 0, default: 0 }, 'Items to skip'), q('limit', { type: 'integer', minimum: 1, maximum: 1000, default: 50 }, 'Page size')];
 const channelFilters = [
   q('parentId', { type: 'string' }, 'Only children of this organisation node or device'),
   q('status', { type: 'string', enum: ['ON', 'OFF', 'UNKNOWN'] }, 'Channel status'),
