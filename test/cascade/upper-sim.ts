@@ -10,11 +10,9 @@
  * (answers late: a slow upper), a wrong password (401 again), `refuseKeepalives`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import iconv from 'iconv-lite';
-import { ByteFramer } from '../sim/framing';
+import { SipListener } from '../sim/sip-listener';
 import { digestParams, header, headerAll, parseMini, type MiniMessage, type Peer } from '../sim/mini-registrar';
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
@@ -69,16 +67,12 @@ export class UpperSim extends EventEmitter<{ message: [MiniMessage, Peer] }> {
   readonly xml: ReceivedXml[] = [];
   /** Non-REGISTER requests seen (method, at). */
   readonly requests: Array<{ method: string; at: number }> = [];
-  udpPort = 0;
-  tcpPort = 0;
   down = false;
   delayMs = 0;
   refuseKeepalives = false;
   /** The lower platform's signaling address (its last REGISTER). */
   lower: Peer | undefined;
-  private udp?: UdpSocket;
-  private tcp?: Server;
-  private readonly sockets = new Set<TcpSocket>();
+  private listener?: SipListener;
   private readonly nonces = new Set<string>();
   private readonly seenBranches = new Set<string>();
   private readonly waiters = new Map<string, (m: MiniMessage) => void>();
@@ -97,45 +91,29 @@ export class UpperSim extends EventEmitter<{ message: [MiniMessage, Peer] }> {
     return this.options.realm ?? this.options.id.slice(0, 10);
   }
 
+  get udpPort(): number {
+    return this.listener?.udpPort ?? 0;
+  }
+
+  /** The same port as UDP, as platforms listen. */
+  get tcpPort(): number {
+    return this.listener?.tcpPort ?? 0;
+  }
+
   async start(udpPort = 0): Promise<void> {
-    const udp = createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
-    this.udp = udp;
-    udp.on('message', (buf, rinfo) => this.onRaw(buf, { transport: 'udp', address: rinfo.address, port: rinfo.port }));
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(udpPort, '127.0.0.1', () => resolve());
-    });
-    this.udpPort = udp.address().port;
-    const tcp = createServer((socket) => {
-      this.sockets.add(socket);
-      const framer = new ByteFramer();
-      const peer: Peer = { transport: 'tcp', address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, socket };
-      socket.on('data', (chunk: Buffer) => {
-        for (const raw of framer.push(chunk)) this.onRaw(raw, peer);
-      });
-      socket.on('error', () => undefined);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    this.tcp = tcp;
-    await new Promise<void>((resolve) => tcp.listen(this.udpPort, '127.0.0.1', () => resolve()));
-    this.tcpPort = this.udpPort;
+    this.listener = await SipListener.open((raw, peer) => this.onRaw(raw, peer), { udpPort, samePort: true });
   }
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    for (const s of this.sockets) s.destroy();
-    const udp = this.udp;
-    const tcp = this.tcp;
-    this.udp = undefined;
-    this.tcp = undefined;
-    if (udp) await new Promise<void>((resolve) => udp.close(() => resolve()));
-    if (tcp) await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close();
   }
 
   private send(bytes: Buffer, peer: Peer): void {
-    if (peer.transport === 'udp') this.udp?.send(bytes, peer.port, peer.address);
-    else if (peer.socket && !peer.socket.destroyed) peer.socket.write(bytes);
+    this.listener?.send(bytes, peer);
   }
 
   private later(fn: () => void): void {

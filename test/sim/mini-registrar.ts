@@ -6,10 +6,8 @@
  * expressions of its own, so it does not share a parser with the code under test.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
-import { ByteFramer } from './framing';
+import { SipListener, type Peer } from './sip-listener';
 
 export interface MiniMessage {
   startLine: string;
@@ -87,12 +85,7 @@ export interface AuthAttempt {
   requestUri: string;
 }
 
-export interface Peer {
-  transport: 'udp' | 'tcp';
-  address: string;
-  port: number;
-  socket?: TcpSocket;
-}
+export type { Peer };
 
 export interface Received {
   message: MiniMessage;
@@ -119,11 +112,7 @@ export class MiniRegistrar extends EventEmitter<{ received: [Received] }> {
   /** Registered devices and where their REGISTER came from. */
   readonly bindings = new Map<string, Peer>();
   readonly nonces = new Set<string>();
-  udpPort = 0;
-  tcpPort = 0;
-  private udp?: UdpSocket;
-  private tcp?: Server;
-  private readonly tcpSockets = new Set<TcpSocket>();
+  private listener?: SipListener;
   private readonly pendingRequests = new Map<string, (m: MiniMessage) => void>();
   private lastQuery: { bytes: Buffer; peer: Peer } | undefined;
 
@@ -137,31 +126,20 @@ export class MiniRegistrar extends EventEmitter<{ received: [Received] }> {
     return this.options.realm ?? '3402000000';
   }
 
+  get udpPort(): number {
+    return this.listener?.udpPort ?? 0;
+  }
+
+  get tcpPort(): number {
+    return this.listener?.tcpPort ?? 0;
+  }
+
   async start(): Promise<void> {
-    const udp = createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
-    this.udp = udp;
-    udp.on('message', (buf, rinfo) => this.onRaw(buf, { transport: 'udp', address: rinfo.address, port: rinfo.port }));
-    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', () => resolve()));
-    this.udpPort = udp.address().port;
-    const tcp = createServer((socket) => {
-      this.tcpSockets.add(socket);
-      const framer = new ByteFramer();
-      const peer: Peer = { transport: 'tcp', address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, socket };
-      socket.on('data', (chunk: Buffer) => {
-        for (const raw of framer.push(chunk)) this.onRaw(raw, peer);
-      });
-      socket.on('error', () => undefined);
-      socket.on('close', () => this.tcpSockets.delete(socket));
-    });
-    this.tcp = tcp;
-    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', () => resolve()));
-    const address = tcp.address();
-    this.tcpPort = typeof address === 'object' && address ? address.port : 0;
+    this.listener = await SipListener.open((raw, peer) => this.onRaw(raw, peer));
   }
 
   send(bytes: Buffer, peer: Peer): void {
-    if (peer.transport === 'udp') this.udp?.send(bytes, peer.port, peer.address);
-    else if (peer.socket && !peer.socket.destroyed) peer.socket.write(bytes);
+    this.listener?.send(bytes, peer);
   }
 
   private onRaw(raw: Buffer, peer: Peer): void {
@@ -323,10 +301,8 @@ export class MiniRegistrar extends EventEmitter<{ received: [Received] }> {
   }
 
   async stop(): Promise<void> {
-    for (const socket of this.tcpSockets) socket.destroy();
-    const udp = this.udp;
-    const tcp = this.tcp;
-    if (udp) await new Promise<void>((resolve) => udp.close(() => resolve()));
-    if (tcp) await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close();
   }
 }
