@@ -17,12 +17,8 @@
  * forwarding cost per stream: re-muxing access units into PS/RTP (what the media node does) and
  * relaying the camera's RTP packets with a new SSRC, sequence number and timestamp.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SimFleet } from '../test/sim/fleet';
 import { loadSimClip } from '../test/sim/media-clip';
@@ -31,7 +27,7 @@ import { MiniRegistrar } from '../test/sim/mini-registrar';
 import { freePort } from '../test/helpers/ports';
 import type { AccessUnit } from '../src/media/codec/types';
 import { RtpTcpFramer } from '../src/media/rtp/tcp-framer';
-import { arg } from './lib/server-process';
+import { arg, startServerProcess } from './lib/server-process';
 
 const PLATFORM_ID = '44030000002000000001';
 const DOMAIN = '4403000000';
@@ -58,46 +54,6 @@ async function runServer(): Promise<void> {
     return true;
   }, ['INVITE']);
   process.on('SIGTERM', () => void app.stop().then(() => process.exit(0)));
-}
-
-interface ServerChild {
-  child: ChildProcess;
-  cpuSeconds(): number;
-  stop(): Promise<void>;
-}
-
-async function startServerChild(env: Record<string, string>): Promise<ServerChild> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gbvms-bench-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--role=server'], {
-    env: { ...process.env, GBVMS_DATA_DIR: dataDir, GBVMS_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const pid = child.pid ?? 0;
-  const started = Date.now();
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${env.GBVMS_HTTP_PORT}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null) throw new Error('server exited');
-    if (Date.now() - started > 20000) throw new Error('server did not start in 20 s');
-    await sleep(100);
-  }
-  return {
-    child,
-    cpuSeconds() {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    },
-    async stop() {
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(10000)]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 // --- the upper's receivers ----------------------------------------------------------------------
@@ -181,7 +137,7 @@ async function endToEnd(): Promise<void> {
   const tcp = arg('forward', 'udp') === 'tcp';
   const sipPort = await freePort();
   const httpPort = await freePort();
-  const server = await startServerChild({
+  const server = await startServerProcess({
     GBVMS_SIP_ID: PLATFORM_ID,
     GBVMS_SIP_DOMAIN: DOMAIN,
     GBVMS_SIP_HOST: '127.0.0.1',
@@ -197,7 +153,7 @@ async function endToEnd(): Promise<void> {
     GBVMS_LIVE_IDLE_STOP_SEC: '600',
     GBVMS_LIVE_TRANSPORT: 'udp',
     GBVMS_RECORD_MIN_FREE_BYTES: '0',
-  });
+  }, [fileURLToPath(import.meta.url), '--role=server']);
   const cameras = new SimFleet({
     count: streams,
     server: { host: '127.0.0.1', port: sipPort, id: PLATFORM_ID, domain: DOMAIN },

@@ -19,11 +19,14 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node --import tsx src/main.ts` (what `npm start` runs) with the given environment. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Starts `node --import tsx src/main.ts` (what `npm start` runs) with the given environment;
+ * `entry` replaces `src/main.ts` (a benchmark that wires the App itself runs its own file).
+ */
+export async function startServerProcess(env: Record<string, string>, entry: string[] = ['src/main.ts']): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gbvms-bench-'));
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', ...entry], {
     cwd: REPO,
     env: { ...process.env, GBVMS_DATA_DIR: dataDir, GBVMS_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
