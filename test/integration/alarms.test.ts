@@ -9,24 +9,12 @@ import { verifyWebhookSignature } from '../../src/events/signature';
 import { SimDevice } from '../sim/device';
 import type { SimDeviceOptions } from '../sim/types';
 import { SseClient } from '../events/sse-client';
+import type { AlarmRecord } from '../../src/alarms/store/port';
 import { WebhookReceiver } from '../events/webhook-receiver';
 import { API_TOKEN, PLATFORM_DOMAIN, PLATFORM_ID, startTestServer, waitFor, type TestServer } from '../helpers/server';
 
-interface AlarmView {
-  id: string;
-  deviceId: string;
-  sourceId: string;
-  priority: number | null;
-  method: number | null;
-  type: number | null;
-  eventType: number | null;
-  time: number;
-  timeText: string | null;
-  description: string | null;
-  longitude: number | null;
-  latitude: number | null;
-  via: string;
-}
+/** An alarm as /api/v1/alarms lists it: the stored record. */
+type AlarmView = AlarmRecord;
 
 describe('alarms', () => {
   let server: TestServer;

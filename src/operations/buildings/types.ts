@@ -1,4 +1,4 @@
-import type { Building, BuildingDevice, BuildingDirectory, BuildingState } from '../building-directory';
+import type { Building, BuildingDirectory, BuildingState } from '../building-directory';
 import type { Page } from '../../storage/types';
 import type { BuildingMembership } from './membership';
 
@@ -16,20 +16,9 @@ export interface StoredBuilding extends Building {
 }
 
 /** What a caller gives to create or replace a building (the store keeps times and history). */
-export interface BuildingInput {
-  buildingId: string;
-  name: string | null;
-  address: string;
-  street: string;
-  community: string;
-  civilCode: string | null;
-  longitude: number | null;
-  latitude: number | null;
-  state: BuildingState;
+export interface BuildingInput extends Omit<Building, 'createdAt' | 'updatedAt'> {
   /** When the state took effect; default: now when the state changes (or the building is new). */
   stateSince?: number;
-  line: string | null;
-  devices: BuildingDevice[];
 }
 
 export interface BuildingQuery {
