@@ -48,7 +48,9 @@ describe('RTSP server under garbage', () => {
         at = end;
         await new Promise((r) => setImmediate(r));
       }
-      await c.waitFor(() => c.closed, 40, 'a close').catch(() => undefined);
+      // An answer or a close, whichever comes first; input the server is still waiting on (no
+      // blank line yet) gets neither. 40 ms was too short on a loaded machine (35 replies in one CI-like run).
+      await c.waitFor(() => c.closed || c.replies.length > 0, 150, 'an answer or a close').catch(() => undefined);
       replies += c.replies.length;
       for (const r of c.replies) assert.ok([200, 400, 401, 404, 454, 455, 459, 461, 501, 505].includes(r.status), `status ${r.status}`);
       c.close();
