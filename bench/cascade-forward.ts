@@ -27,12 +27,9 @@ import { MiniRegistrar } from '../test/sim/mini-registrar';
 import { freePort } from '../test/helpers/ports';
 import type { AccessUnit } from '../src/media/codec/types';
 import { RtpTcpFramer } from '../src/media/rtp/tcp-framer';
-import { arg, startServerProcess } from './lib/server-process';
+import { arg, BENCH_PLATFORM, mediaEnv, startServerProcess } from './lib/server-process';
 
-const PLATFORM_ID = '44030000002000000001';
-const DOMAIN = '4403000000';
-const PASSWORD = 'bench-pass';
-const TOKEN = 'bench-token-0123456789';
+const { id: PLATFORM_ID, domain: DOMAIN, password: PASSWORD, token: TOKEN } = BENCH_PLATFORM;
 const UPPER_ID = '11000000002000000001';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -137,23 +134,10 @@ async function endToEnd(): Promise<void> {
   const tcp = arg('forward', 'udp') === 'tcp';
   const sipPort = await freePort();
   const httpPort = await freePort();
-  const server = await startServerProcess({
-    GBVMS_SIP_ID: PLATFORM_ID,
-    GBVMS_SIP_DOMAIN: DOMAIN,
-    GBVMS_SIP_HOST: '127.0.0.1',
-    GBVMS_SIP_PORT: String(sipPort),
-    GBVMS_SIP_PASSWORD: PASSWORD,
-    GBVMS_HTTP_PORT: String(httpPort),
-    GBVMS_API_TOKEN: TOKEN,
-    GBVMS_MEDIA_HOST: '127.0.0.1',
-    GBVMS_MEDIA_HTTP_PORT: String(await freePort()),
-    GBVMS_RTSP_PORT: String(await freePort()),
-    GBVMS_RTP_PORT_MIN: '42000',
-    GBVMS_RTP_PORT_MAX: '43999',
-    GBVMS_LIVE_IDLE_STOP_SEC: '600',
-    GBVMS_LIVE_TRANSPORT: 'udp',
-    GBVMS_RECORD_MIN_FREE_BYTES: '0',
-  }, [fileURLToPath(import.meta.url), '--role=server']);
+  const server = await startServerProcess(
+    { ...(await mediaEnv(sipPort, httpPort, [42000, 43999])), GBVMS_LIVE_TRANSPORT: 'udp' },
+    [fileURLToPath(import.meta.url), '--role=server'],
+  );
   const cameras = new SimFleet({
     count: streams,
     server: { host: '127.0.0.1', port: sipPort, id: PLATFORM_ID, domain: DOMAIN },

@@ -17,12 +17,9 @@ import { simMediaPacerStats } from '../test/sim/media-pacer';
 import { freePort } from '../test/helpers/ports';
 import { viewHttpFlv, type FlvViewer } from './lib/flv-viewer';
 import { pct, probeKeepalives } from './lib/latency';
-import { arg, startServerProcess } from './lib/server-process';
+import { arg, BENCH_PLATFORM, mediaEnv, startServerProcess } from './lib/server-process';
 
-const PLATFORM_ID = '44030000002000000001';
-const DOMAIN = '4403000000';
-const PASSWORD = 'bench-pass';
-const TOKEN = 'bench-token-0123456789';
+const { id: PLATFORM_ID, domain: DOMAIN, password: PASSWORD, token: TOKEN } = BENCH_PLATFORM;
 
 const streams = Number(arg('streams', '50'));
 const transport = arg('transport', 'udp') as 'udp' | 'tcp-passive' | 'tcp-active';
@@ -56,23 +53,10 @@ async function main(): Promise<void> {
   const sipPort = await freePort();
   const httpPort = await freePort();
   const server = await startServerProcess({
-    GBVMS_SIP_ID: PLATFORM_ID,
-    GBVMS_SIP_DOMAIN: DOMAIN,
-    GBVMS_SIP_HOST: '127.0.0.1',
-    GBVMS_SIP_PORT: String(sipPort),
-    GBVMS_SIP_PASSWORD: PASSWORD,
-    GBVMS_HTTP_PORT: String(httpPort),
-    GBVMS_API_TOKEN: TOKEN,
-    GBVMS_MEDIA_HOST: '127.0.0.1',
-    GBVMS_MEDIA_HTTP_PORT: String(await freePort()),
-    GBVMS_RTSP_PORT: String(await freePort()),
-    GBVMS_RTP_PORT_MIN: '40000',
-    GBVMS_RTP_PORT_MAX: '41999',
-    GBVMS_LIVE_IDLE_STOP_SEC: '600',
+    ...(await mediaEnv(sipPort, httpPort, [40000, 41999])),
     GBVMS_LIVE_INVITE_TIMEOUT_MS: '20000',
     GBVMS_LIVE_READY_TIMEOUT_MS: '20000',
     GBVMS_LIVE_TRANSPORT: transport,
-    GBVMS_RECORD_MIN_FREE_BYTES: '0',
   });
   const target = { host: '127.0.0.1', port: sipPort, id: PLATFORM_ID, domain: DOMAIN };
   const cameras = new SimFleet({

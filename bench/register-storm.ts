@@ -14,11 +14,9 @@ import { runSipp } from '../test/sipp/run-sipp';
 import { SimFleet } from '../test/sim/fleet';
 import { pct, probeKeepalives } from './lib/latency';
 import { freePort } from '../test/helpers/ports';
-import { arg, startServerProcess } from './lib/server-process';
+import { arg, BENCH_PLATFORM, signalingEnv, startServerProcess } from './lib/server-process';
 
-const PLATFORM_ID = '44030000002000000001';
-const DOMAIN = '4403000000';
-const PASSWORD = 'bench-pass';
+const { id: PLATFORM_ID, domain: DOMAIN, password: PASSWORD, token } = BENCH_PLATFORM;
 
 const devices = Number(arg('devices', '10000'));
 const rate = Number(arg('rate', '5000'));
@@ -70,15 +68,8 @@ function csv(count: number): string {
 async function main(): Promise<void> {
   const sipPort = await freePort();
   const httpPort = await freePort();
-  const token = 'bench-token-0123456789';
   const server = await startServerProcess({
-    GBVMS_SIP_ID: PLATFORM_ID,
-    GBVMS_SIP_DOMAIN: DOMAIN,
-    GBVMS_SIP_HOST: '127.0.0.1',
-    GBVMS_SIP_PORT: String(sipPort),
-    GBVMS_SIP_PASSWORD: PASSWORD,
-    GBVMS_HTTP_PORT: String(httpPort),
-    GBVMS_API_TOKEN: token,
+    ...signalingEnv(sipPort, httpPort),
     // SIPp does not answer MANSCDP queries; the catalog path is measured by the simulator tests.
     GBVMS_CATALOG_ON_REGISTER: 'false',
   });

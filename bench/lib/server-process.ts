@@ -3,9 +3,45 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../test/helpers/ports';
 
 const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** The platform the benchmarks start: its ID, domain, device password and API token. */
+export const BENCH_PLATFORM = {
+  id: '44030000002000000001',
+  domain: '4403000000',
+  password: 'bench-pass',
+  token: 'bench-token-0123456789',
+} as const;
+
+/** The server's environment for a benchmark: SIP and API on the given ports, the bench platform. */
+export function signalingEnv(sipPort: number, httpPort: number): Record<string, string> {
+  return {
+    GBVMS_SIP_ID: BENCH_PLATFORM.id,
+    GBVMS_SIP_DOMAIN: BENCH_PLATFORM.domain,
+    GBVMS_SIP_HOST: '127.0.0.1',
+    GBVMS_SIP_PORT: String(sipPort),
+    GBVMS_SIP_PASSWORD: BENCH_PLATFORM.password,
+    GBVMS_HTTP_PORT: String(httpPort),
+    GBVMS_API_TOKEN: BENCH_PLATFORM.token,
+  };
+}
+
+/** signalingEnv plus media on loopback with free ports, RTP in [min, max], streams kept while idle. */
+export async function mediaEnv(sipPort: number, httpPort: number, rtpPorts: [number, number]): Promise<Record<string, string>> {
+  return {
+    ...signalingEnv(sipPort, httpPort),
+    GBVMS_MEDIA_HOST: '127.0.0.1',
+    GBVMS_MEDIA_HTTP_PORT: String(await freePort()),
+    GBVMS_RTSP_PORT: String(await freePort()),
+    GBVMS_RTP_PORT_MIN: String(rtpPorts[0]),
+    GBVMS_RTP_PORT_MAX: String(rtpPorts[1]),
+    GBVMS_LIVE_IDLE_STOP_SEC: '600',
+    GBVMS_RECORD_MIN_FREE_BYTES: '0',
+  };
+}
 
 export interface ServerProcess {
   child: ChildProcess;
