@@ -57,21 +57,26 @@ export class DevicePresence extends EventEmitter<PresenceEventMap> {
     knownOnline?: boolean,
   ): Promise<void> {
     const wasOnline = await this.previousOnline(deviceId, await this.state.swapOnline(deviceId, true), knownOnline);
-    if (!wasOnline || Object.keys(update).length > 0) {
-      await this.index.upsertDevice(deviceId, { ...update, online: true });
+    if (wasOnline) {
+      if (Object.keys(update).length > 0) await this.index.upsertDevice(deviceId, { ...update, online: true });
+      return;
     }
-    if (!wasOnline) {
-      await this.index.appendDeviceEvents([{ deviceId, type: 'online', reason, time: at }]);
-      this.logger.info({ deviceId, reason }, 'device online');
-      this.emit('online', deviceId, reason, at);
-    }
+    // Submitted together, so that a batching index commits the flag and its event at once.
+    await Promise.all([
+      this.index.upsertDevice(deviceId, { ...update, online: true }),
+      this.index.appendDeviceEvents([{ deviceId, type: 'online', reason, time: at }]),
+    ]);
+    this.logger.info({ deviceId, reason }, 'device online');
+    this.emit('online', deviceId, reason, at);
   }
 
   async markOffline(deviceId: string, reason: DeviceEventReason, at: number): Promise<void> {
     const wasOnline = await this.previousOnline(deviceId, await this.state.swapOnline(deviceId, false));
     if (!wasOnline) return;
-    await this.index.upsertDevice(deviceId, { online: false });
-    await this.index.appendDeviceEvents([{ deviceId, type: 'offline', reason, time: at }]);
+    await Promise.all([
+      this.index.upsertDevice(deviceId, { online: false }),
+      this.index.appendDeviceEvents([{ deviceId, type: 'offline', reason, time: at }]),
+    ]);
     this.logger.info({ deviceId, reason }, 'device offline');
     this.emit('offline', deviceId, reason, at);
   }

@@ -82,6 +82,7 @@ export class SqliteIndexStore implements IndexStore {
       },
       runOne: (w) => this.runWrite(w),
       maxBatch: 500,
+      linger: WRITE_LINGER,
     });
   }
 
@@ -417,6 +418,14 @@ interface PendingUpsert {
 
 type PendingWrite = PendingUpsert | { events: DeviceEvent[] } | { segments: RecordingSegment[] };
 
+/**
+ * Group commit under load (see WriteBatcher). A commit with its WAL pages costs about as much as
+ * the rows it carries (bench/sqlite-upsert.ts: a registration's upsert and event take 74 µs in
+ * batches of 4, 30–37 µs in batches of 64), and a storm's REGISTER queue yields batches of 4. A
+ * 20 ms wait gathers ~50 registrations per commit; measured on the 30,000-device storm, 10.5–12.3 s
+ * instead of 13.2–14.9 s. Callers that await one write at a time never wait.
+ */
+const WRITE_LINGER = { afterBatchOf: 4, withinMs: 50, ms: 20 };
 const upsertSqlByKeys = new Map<string, string>();
 
 function upsertDeviceSql(keys: readonly string[]): string {

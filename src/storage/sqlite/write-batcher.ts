@@ -9,7 +9,9 @@
  */
 export class WriteBatcher<T, R> {
   private pending: { item: T; resolve: (result: R) => void; reject: (err: unknown) => void }[] = [];
-  private scheduled: NodeJS.Immediate | null = null;
+  private scheduled: { kind: 'immediate'; handle: NodeJS.Immediate } | { kind: 'timeout'; handle: NodeJS.Timeout } | null = null;
+  private lastFlushSize = 0;
+  private lastFlushAt = 0;
 
   constructor(
     private readonly options: {
@@ -18,6 +20,12 @@ export class WriteBatcher<T, R> {
       /** Runs one item on its own: the fallback when a batch fails, so one bad item fails alone. */
       runOne: (item: T) => R;
       maxBatch: number;
+      /**
+       * Group commit under load: when the last flush carried at least `afterBatchOf` items and
+       * ended less than `withinMs` ago, the next batch waits `ms` for more. A lone caller that
+       * awaits each write makes batches of one and so never waits.
+       */
+      linger?: { afterBatchOf: number; withinMs: number; ms: number };
     },
   ) {}
 
@@ -29,25 +37,35 @@ export class WriteBatcher<T, R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
       if (this.pending.length >= this.options.maxBatch) this.flush();
-      else this.scheduled ??= setImmediate(() => this.flush());
+      else if (this.scheduled === null) this.schedule();
     });
+  }
+
+  private schedule(): void {
+    const linger = this.options.linger;
+    if (linger && this.lastFlushSize >= linger.afterBatchOf && performance.now() - this.lastFlushAt < linger.withinMs) {
+      this.scheduled = { kind: 'timeout', handle: setTimeout(() => this.flush(), linger.ms) };
+    } else {
+      this.scheduled = { kind: 'immediate', handle: setImmediate(() => this.flush()) };
+    }
   }
 
   /** Writes everything pending now, synchronously. */
   flush(): void {
-    if (this.scheduled) {
-      clearImmediate(this.scheduled);
-      this.scheduled = null;
-    }
+    if (this.scheduled?.kind === 'immediate') clearImmediate(this.scheduled.handle);
+    else if (this.scheduled?.kind === 'timeout') clearTimeout(this.scheduled.handle);
+    this.scheduled = null;
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
+    this.lastFlushSize = batch.length;
     let results: R[] | null = null;
     try {
       results = this.options.runBatch(batch.map((p) => p.item));
     } catch {
       results = null;
     }
+    this.lastFlushAt = performance.now();
     if (results) {
       batch.forEach((p, i) => p.resolve(results[i] as R));
       return;
