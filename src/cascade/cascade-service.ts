@@ -214,6 +214,8 @@ export class CascadeService {
   }
 
   private entryFor(request: SipRequest, peer: SipPeer): UpperEntry | null {
+    // Every device request passes here; without uppers there is nothing to parse From for.
+    if (this.entries.size === 0) return null;
     const sender = requestSender(request);
     const byId = sender !== null ? this.entries.get(sender) : undefined;
     if (byId !== undefined) return byId.upper.enabled ? byId : null;
