@@ -1,0 +1,92 @@
+/**
+ * The floor under any Node.js media server on this machine: a process that only receives N camera
+ * streams' packets (UDP datagrams, or TCP with RFC 4571 framing) and does nothing with them,
+ * measured as bench/live-streams.ts measures gbvms (receiver CPU from /proc, per stream). Packet
+ * rate and size are those of the live-streams benchmark's camera (2 Mbit/s: ~180 packets/s of
+ * 1,400 bytes), paced like its simulator (test/sim/media-pacer.ts): every 10 ms each stream sends
+ * what has fallen due, over TCP as one write.
+ *
+ *   node --import tsx bench/media-receive-floor.ts [--streams=50] [--transport=udp|tcp] [--seconds=10]
+ */
+import { fork } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
+import { arg } from './lib/server-process';
+
+const PACKET_BYTES = 1400;
+const PACKETS_PER_SECOND = 180;
+
+if (process.argv[2] === '--receiver') {
+  const streams = Number(process.argv[3]);
+  const transport = process.argv[4];
+  let bytes = 0;
+  const ports: number[] = [];
+  for (let i = 0; i < streams; i++) {
+    if (transport === 'tcp') {
+      const server = createServer((socket) => socket.on('data', (chunk) => (bytes += chunk.length)));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const address = server.address();
+      ports.push(typeof address === 'object' && address !== null ? address.port : 0);
+    } else {
+      const socket = createSocket('udp4');
+      socket.on('message', (datagram) => (bytes += datagram.length));
+      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      ports.push(socket.address().port);
+    }
+  }
+  process.send?.(ports);
+  process.on('message', () => process.send?.(bytes));
+} else {
+  const streams = Number(arg('streams', '50'));
+  const transport = arg('transport', 'udp') === 'tcp' ? 'tcp' : 'udp';
+  const seconds = Number(arg('seconds', '10'));
+  const child = fork(new URL(import.meta.url).pathname, ['--receiver', String(streams), transport], { execArgv: ['--import', 'tsx'] });
+  const ports = await new Promise<number[]>((resolve) => child.once('message', (m) => resolve(m as number[])));
+  const ticks = (): number => {
+    const f = readFileSync(`/proc/${child.pid ?? 0}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return Number(f[11]) + Number(f[12]);
+  };
+  const packet = Buffer.alloc(PACKET_BYTES + 2, 0x47);
+  packet.writeUInt16BE(PACKET_BYTES, 0); // RFC 4571 length (UDP sends the same bytes, unframed or not)
+  const udp = createSocket('udp4');
+  await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+  const tcp: Socket[] = [];
+  if (transport === 'tcp') {
+    for (const port of ports) {
+      const socket = connect(port, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      tcp.push(socket);
+    }
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const idleStart = ticks();
+  await new Promise((r) => setTimeout(r, 2000));
+  const idlePct = (ticks() - idleStart) / 2;
+  const before = ticks();
+  const start = Date.now();
+  const sentPerStream = new Array<number>(streams).fill(0);
+  while (Date.now() - start < seconds * 1000) {
+    const due = Math.floor(((Date.now() - start) * PACKETS_PER_SECOND) / 1000);
+    for (let i = 0; i < streams; i++) {
+      const count = due - (sentPerStream[i] ?? 0);
+      if (count <= 0) continue;
+      sentPerStream[i] = due;
+      if (transport === 'tcp') tcp[i]?.write(count === 1 ? packet : Buffer.concat(Array.from({ length: count }, () => packet)));
+      else for (let k = 0; k < count; k++) udp.send(packet, ports[i] ?? 0, '127.0.0.1');
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const sent = sentPerStream.reduce((a, b) => a + b, 0);
+  await new Promise((r) => setTimeout(r, 300));
+  const pct = (ticks() - before) / seconds - idlePct; // ticks are 1/100 s
+  child.send('bytes');
+  const received = await new Promise<number>((resolve) => child.once('message', (m) => resolve(Number(m))));
+  console.log(
+    `${streams} ${transport.toUpperCase()} streams x ${PACKETS_PER_SECOND} packets/s: ${sent} sent, ${Math.round(received / (PACKET_BYTES + 2))} received; ` +
+      `receiver ${pct.toFixed(1)}% of one core above idle (${idlePct.toFixed(1)}%) = ${(pct / streams).toFixed(3)}% per stream`,
+  );
+  udp.close();
+  for (const s of tcp) s.destroy();
+  child.kill();
+}
