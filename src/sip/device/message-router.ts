@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../../logger';
 import type { IndexStore, StateStore } from '../../storage/ports';
 import { isValidGbId } from '../gbid';
-import { normalizeCharset, parseManscdp, type ManscdpDocument } from '../manscdp';
+import { isPlainKeepalive, normalizeCharset, parseManscdp, type ManscdpDocument } from '../manscdp';
 import type { SipRequest } from '../message/types';
 import type { ServerTransactionContext } from '../transaction';
 import type { DeviceQueries } from './device-queries';
@@ -49,8 +49,13 @@ export class DeviceMessageRouter extends EventEmitter<DeviceNotifyEventMap> {
       ctx.respond(415, 'Unsupported Media Type', { headers: [['Accept', 'Application/MANSCDP+xml']] });
       return;
     }
-    // Keepalives (the bulk of all traffic) need no device record: parse without a charset
-    // preference first, and re-decode with the device's configured charset only for the rest.
+    // Keepalives (the bulk of all traffic) need no device record and nothing from the body: the
+    // usual layout is recognized from its bytes; other bodies are parsed without a charset
+    // preference first, and re-decoded with the device's configured charset only for the rest.
+    if (isPlainKeepalive(request.body)) {
+      await this.keepalive(deviceId, ctx);
+      return;
+    }
     let parsed = parseManscdp(request.body, null);
     if (parsed.ok && parsed.value.root === 'Notify' && parsed.value.cmdType.toLowerCase() === 'keepalive') {
       await this.keepalive(deviceId, ctx);

@@ -8,7 +8,7 @@ export {
   type ManscdpResult,
   type ManscdpRoot,
 } from './document';
-export { readKeepalive, type KeepaliveInfo } from './keepalive';
+export { isPlainKeepalive, readKeepalive, type KeepaliveInfo } from './keepalive';
 export { readCatalogResponse, toChannelUpdate, type CatalogItem, type CatalogMessage } from './catalog';
 export { readDeviceInfoResponse, type DeviceInfoResponse } from './device-info';
 export { readRecordInfoResponse, readGbDateTime, type RecordInfoItem, type RecordInfoMessage } from './record-info';
