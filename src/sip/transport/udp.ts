@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
-import { isIPv4, isIPv6 } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import type { Logger } from '../../logger';
 import { parseSipMessage } from '../message/parse';
 import type { InboundDispatcher } from './dispatch';
@@ -28,7 +29,7 @@ export class UdpEndpoint {
   ) {}
 
   static async bind(options: UdpEndpointOptions): Promise<UdpEndpoint> {
-    const socket = dgram.createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4' });
+    const socket = dgram.createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4', lookup: literalLookup });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         socket.close();
@@ -88,6 +89,21 @@ export class UdpEndpoint {
     });
     return this.closed;
   }
+}
+
+/**
+ * dgram resolves every destination with dns.lookup, which answers an IP literal on the next tick:
+ * a tick and a closure per datagram sent. We send to IP literals (the addresses packets came
+ * from), so those are answered at once; a host name still goes to DNS.
+ */
+function literalLookup(
+  hostname: string,
+  options: LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, options, callback);
 }
 
 function isOnlyLineBreaks(buf: Buffer): boolean {
