@@ -13,79 +13,98 @@ export interface DigestHeader {
 /** Longest header value we look at: real ones are a few hundred bytes. */
 export const MAX_DIGEST_HEADER_LENGTH = 8192;
 
-const TOKEN = /[A-Za-z0-9!#$%&'*+.^_`|~-]+/y;
-const SPACE = /[ \t]*/y;
-const UNQUOTED_VALUE = /[^\s,"]*/y;
+/** RFC 7230 tchar, by char code. */
+const TOKEN_CHARS = new Uint8Array(128);
+for (const ch of "!#$%&'*+.^_`|~-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHARS[ch.charCodeAt(0)] = 1;
 
-class Cursor {
-  pos = 0;
-  constructor(readonly s: string) {}
+const SP = 0x20;
+const HTAB = 0x09;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const EQUALS = 0x3d;
 
-  space(): void {
-    SPACE.lastIndex = this.pos;
-    SPACE.test(this.s);
-    this.pos = SPACE.lastIndex;
-  }
-
-  match(re: RegExp): string | null {
-    re.lastIndex = this.pos;
-    const m = re.exec(this.s);
-    if (m === null) return null;
-    this.pos = re.lastIndex;
-    return m[0];
-  }
-
-  /** A quoted-string starting at the opening quote; null when it never closes. */
-  quoted(): string | null {
-    const s = this.s;
-    let out = '';
-    let segment = this.pos + 1;
-    for (let i = segment; i < s.length; i++) {
-      const code = s.charCodeAt(i);
-      if (code === 0x22) {
-        this.pos = i + 1;
-        return out + s.slice(segment, i);
-      }
-      if (code === 0x5c && i + 1 < s.length) {
-        out += s.slice(segment, i) + s.charAt(i + 1);
-        i++;
-        segment = i + 1;
-      }
-    }
-    return null;
-  }
-
-  done(): boolean {
-    return this.pos >= this.s.length;
-  }
+function isToken(code: number): boolean {
+  return code < 128 && TOKEN_CHARS[code] === 1;
 }
 
+function skipSpace(s: string, pos: number): number {
+  let i = pos;
+  while (i < s.length && (s.charCodeAt(i) === SP || s.charCodeAt(i) === HTAB)) i++;
+  return i;
+}
+
+function tokenEnd(s: string, pos: number): number {
+  let i = pos;
+  while (i < s.length && isToken(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Unquoted values run to whitespace, a comma or a quote. */
+function unquotedEnd(s: string, pos: number): number {
+  let i = pos;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === COMMA || c === QUOTE || c === SP || c === HTAB || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c) break;
+    if (c > 0x7f && /\s/.test(s.charAt(i))) break;
+  }
+  return i;
+}
+
+/**
+ * Parsed by char codes (it runs twice per registration: a storm's hot path), with the same
+ * grammar as before: token scheme, then `name = value` pairs, values quoted (with backslash
+ * escapes) or bare, separated by commas or just whitespace.
+ */
 export function parseDigestHeader(value: string): DigestHeader | null {
   if (typeof value !== 'string' || value.length > MAX_DIGEST_HEADER_LENGTH) return null;
-  const c = new Cursor(value.replace(/\r?\n[ \t]+/g, ' ').trim());
-  const scheme = c.match(TOKEN);
-  if (scheme === null) return null;
+  const s = (value.includes('\n') ? value.replace(/\r?\n[ \t]+/g, ' ') : value).trim();
+  let pos = tokenEnd(s, 0);
+  if (pos === 0) return null;
+  const scheme = s.slice(0, pos);
   const params = new Map<string, string>();
-  c.space();
-  while (!c.done()) {
-    const name = c.match(TOKEN);
-    if (name === null) return null;
-    c.space();
-    if (c.s[c.pos] !== '=') return null;
-    c.pos++;
-    c.space();
-    const v = c.s[c.pos] === '"' ? c.quoted() : c.match(UNQUOTED_VALUE);
-    if (v === null) return null;
+  pos = skipSpace(s, pos);
+  while (pos < s.length) {
+    const nameEnd = tokenEnd(s, pos);
+    if (nameEnd === pos) return null;
+    const name = s.slice(pos, nameEnd);
+    pos = skipSpace(s, nameEnd);
+    if (s.charCodeAt(pos) !== EQUALS) return null;
+    pos = skipSpace(s, pos + 1);
+    let v: string;
+    if (s.charCodeAt(pos) === QUOTE) {
+      const quoted = readQuoted(s, pos);
+      if (quoted === null) return null;
+      v = quoted.value;
+      pos = quoted.end;
+    } else {
+      const end = unquotedEnd(s, pos);
+      v = s.slice(pos, end);
+      pos = end;
+    }
     const key = name.toLowerCase();
     if (!params.has(key)) params.set(key, v);
-    c.space();
+    pos = skipSpace(s, pos);
     // Commas separate parameters; a few devices use bare spaces, which we accept too.
-    while (c.s[c.pos] === ',') {
-      c.pos++;
-      c.space();
-    }
+    while (s.charCodeAt(pos) === COMMA) pos = skipSpace(s, pos + 1);
   }
   return { scheme, params };
+}
+
+/** A quoted-string starting at the opening quote; null when it never closes. */
+function readQuoted(s: string, open: number): { value: string; end: number } | null {
+  let out = '';
+  let segment = open + 1;
+  for (let i = segment; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code === QUOTE) return { value: out + s.slice(segment, i), end: i + 1 };
+    if (code === BACKSLASH && i + 1 < s.length) {
+      out += s.slice(segment, i) + s.charAt(i + 1);
+      i++;
+      segment = i + 1;
+    }
+  }
+  return null;
 }
 
 function quote(value: string): string {
