@@ -20,6 +20,28 @@ const freshPath = () => join(dir, `index-${++files}.sqlite`);
 runIndexStoreContract('SQLite (:memory:)', async () => new SqliteIndexStore({ path: ':memory:', logger: silentLogger() }));
 runIndexStoreContract('SQLite (file, WAL)', async () => new SqliteIndexStore({ path: freshPath(), logger: silentLogger() }));
 
+void describe('SQLite known device IDs (reads of absent devices skip the query)', () => {
+  void test('devices stored before the open are found; deleted ones are gone; re-created ones are back', async (t) => {
+    const path = freshPath();
+    const first = new SqliteIndexStore({ path, logger: silentLogger() });
+    await first.init();
+    await first.upsertDevice('34020000001320000011', { name: 'before' });
+    await first.close();
+
+    const store = new SqliteIndexStore({ path, logger: silentLogger() });
+    await store.init();
+    t.after(() => store.close());
+    assert.equal((await store.getDevice('34020000001320000011'))?.name, 'before', 'IDs are read at open');
+    assert.equal(await store.getDevice('34020000001320000012'), null);
+    await store.upsertDevice('34020000001320000012', { name: 'new' });
+    assert.equal((await store.getDevice('34020000001320000012'))?.name, 'new');
+    assert.equal(await store.deleteDevice('34020000001320000011'), true);
+    assert.equal(await store.getDevice('34020000001320000011'), null);
+    await store.upsertDevice('34020000001320000011', { name: 'again' });
+    assert.equal((await store.getDevice('34020000001320000011'))?.name, 'again');
+  });
+});
+
 void describe('SQLite write batching', () => {
   void test('upserts made in the same tick commit together, in call order', async (t) => {
     const store = new SqliteIndexStore({ path: ':memory:', logger: silentLogger() });

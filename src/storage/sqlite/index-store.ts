@@ -67,6 +67,13 @@ export class SqliteIndexStore implements IndexStore {
   private readonly upserts: WriteBatcher<PendingWrite, void>;
   /** Devices with an upsert in the batch: only their reads need to flush it first. */
   private readonly pendingDevices = new Set<string>();
+  /**
+   * The ID of every device row, read at open and kept up by this store's own writes (the only
+   * writer of the table), so that reading a device that does not exist — every authenticated
+   * REGISTER of an enrolment storm — answers without a query. A superset: an ID whose insert
+   * rolled back stays, and costs only the query it would have cost anyway.
+   */
+  private knownDeviceIds = new Set<string>();
   private readonly recordings = new SqliteRecordingIndex(
     () => this.open(),
     (sql) => this.prepared(sql),
@@ -98,7 +105,8 @@ export class SqliteIndexStore implements IndexStore {
       db.pragma('foreign_keys = ON');
       db.pragma('temp_store = MEMORY');
       const version = migrate(db, this.logger);
-      this.logger.debug({ path, version }, 'index store opened');
+      this.knownDeviceIds = new Set(db.prepare('SELECT deviceId FROM devices').pluck().all() as string[]);
+      this.logger.debug({ path, version, devices: this.knownDeviceIds.size }, 'index store opened');
     } catch (err) {
       db.close();
       throw err;
@@ -146,6 +154,7 @@ export class SqliteIndexStore implements IndexStore {
 
   /** One INSERT ... ON CONFLICT DO UPDATE: creates with defaults or merges the given fields. */
   private writeDevice({ deviceId, fields, now }: PendingUpsert): void {
+    this.knownDeviceIds.add(deviceId);
     const keys = DEVICE_UPDATE_FIELDS.filter((k) => k in fields);
     const row = deviceToRow({ ...defaultDevice(deviceId, now), ...fields });
     this.prepared<[DeviceRow], unknown>(upsertDeviceSql(keys)).run(row);
@@ -154,6 +163,7 @@ export class SqliteIndexStore implements IndexStore {
   async getDevice(deviceId: string): Promise<Device | null> {
     if (this.pendingDevices.has(deviceId)) this.upserts.flush();
     else this.open();
+    if (!this.knownDeviceIds.has(deviceId)) return null;
     const row = this.prepared<[string], DeviceRow>('SELECT * FROM devices WHERE deviceId = ?').get(deviceId);
     return row ? rowToDevice(row) : null;
   }
@@ -190,10 +200,12 @@ export class SqliteIndexStore implements IndexStore {
     const db = this.open();
     const deleteChannels = this.prepared<[string], unknown>('DELETE FROM channels WHERE deviceId = ?');
     const deleteDevice = this.prepared<[string], unknown>('DELETE FROM devices WHERE deviceId = ?');
-    return db.transaction(() => {
+    const deleted = db.transaction(() => {
       deleteChannels.run(deviceId);
       return deleteDevice.run(deviceId).changes > 0;
     })();
+    this.knownDeviceIds.delete(deviceId);
+    return deleted;
   }
 
   async syncChannels(
