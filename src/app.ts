@@ -282,7 +282,7 @@ export class App implements AppParts {
       {
         sip,
         index,
-        store: createUpperStore(index),
+        store: await createUpperStore(index),
         logger: logger.child({ module: 'cascade' }),
         timeZone: config.timezone,
         link: { retryMinMs: config.cascade.retryMinMs, retryMaxMs: config.cascade.retryMaxMs, requestTimeoutMs: config.cascade.requestTimeoutMs },

@@ -21,7 +21,7 @@ export async function createSnapshotService(
     logger: Logger;
   },
 ): Promise<SnapshotService> {
-  const store = createSnapshotStore(deps.index);
+  const store = await createSnapshotStore(deps.index);
   await store.init();
   const c = config.snapshots;
   return new SnapshotService(

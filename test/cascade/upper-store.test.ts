@@ -1,6 +1,7 @@
 import { mongoIndexStores } from '../helpers/mongo';
 import { silentLogger } from '../../src/logger';
-import { MongoUpperStore, SqliteUpperStore } from '../../src/cascade/store';
+import { SqliteUpperStore } from '../../src/cascade/store';
+import { MongoUpperStore } from '../../src/cascade/store/mongo';
 import { SqliteIndexStore } from '../../src/storage/sqlite/index-store';
 import { runUpperStoreContract } from './upper-store.contract';
 

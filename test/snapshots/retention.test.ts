@@ -17,7 +17,7 @@ test('the retention sweep deletes rows and files older than retentionDays, and k
   const index = new SqliteIndexStore({ path: join(dir, 'index.sqlite'), logger: silentLogger() });
   await index.init();
   try {
-    const store = createSnapshotStore(index);
+    const store = await createSnapshotStore(index);
     await store.init();
     const files = new SnapshotFiles(join(dir, 'snapshots'));
     const service = new SnapshotService({ store, files, logger: silentLogger() } as unknown as SnapshotServiceDeps, {

@@ -18,7 +18,7 @@ runSnapshotStoreContract('SQLite', async () => {
   dirs.push(dir);
   const index = new SqliteIndexStore({ path: join(dir, 'index.sqlite'), logger: silentLogger() });
   await index.init();
-  const store = createSnapshotStore(index);
+  const store = await createSnapshotStore(index);
   await store.init();
   return { store, close: () => index.close() };
 });
@@ -27,7 +27,7 @@ const mongo = mongoIndexStores('snapshot store contract');
 if (mongo) {
   runSnapshotStoreContract('MongoDB', async () => {
     const index = await mongo();
-    const store = createSnapshotStore(index);
+    const store = await createSnapshotStore(index);
     await store.init();
     return { store, close: () => index.close() };
   });
