@@ -154,19 +154,27 @@ export class DevicePresence extends EventEmitter<PresenceEventMap> {
     const pageSize = 1000;
     for (let offset = 0; ; ) {
       const page = await this.index.listDevices({ online: true, offset, limit: pageSize });
-      for (const device of page.items) {
-        const reg = await this.state.getRegistration(device.deviceId);
-        if (reg && reg.expiresAt > now) {
-          await this.state.swapOnline(device.deviceId, true);
-          await this.state.setDeadline(device.deviceId, this.deadlineFor(reg.lastSeenAt, reg.expiresAt));
-          offset += 1;
-        } else {
-          await this.markOffline(device.deviceId, 'server-restart', now);
-          changed += 1;
-        }
+      // A page at a time, concurrently: the index commits the page's writes in a few batches
+      // (30,000 devices one by one kept a restarted node from serving for ~9 s).
+      const kept = await Promise.all(page.items.map((device) => this.reconcileOne(device.deviceId, now)));
+      for (const stillOnline of kept) {
+        if (stillOnline) offset += 1; // still listed as online: step over it
+        else changed += 1;
       }
       if (page.items.length < pageSize) break;
     }
     return changed;
+  }
+
+  /** True when the device keeps its online flag (its registration survived the restart). */
+  private async reconcileOne(deviceId: string, now: number): Promise<boolean> {
+    const reg = await this.state.getRegistration(deviceId);
+    if (reg && reg.expiresAt > now) {
+      await this.state.swapOnline(deviceId, true);
+      await this.state.setDeadline(deviceId, this.deadlineFor(reg.lastSeenAt, reg.expiresAt));
+      return true;
+    }
+    await this.markOffline(deviceId, 'server-restart', now);
+    return false;
   }
 }
