@@ -2,14 +2,21 @@
  * Registration storm and keepalive load against the real server process.
  *
  *   node --import tsx bench/register-storm.ts [--devices=10000] [--rate=5000] [--keepalive-rate=500]
- *        [--keepalive-seconds=20] [--transport=u1|t1] [--probe=100] [--generator=sipp|sim]
+ *        [--keepalive-seconds=20] [--transport=u1|t1] [--probe=100] [--generator=sipp|sim] [--restart]
  *
  * Load comes from SIPp (C; Debian's sip-tester) by default, so the generator is not the
  * bottleneck; --generator=sim drives the same storm with our simulator fleet (test/sim) instead.
  * A probe fleet of simulated devices sends keepalives throughout and measures their latency.
  * Prints registrations/s, keepalives/s handled, probe keepalive p50/p99 during the storm and during
  * the steady keepalive load, the server's CPU per 1,000 transactions/s, and RSS.
+ *
+ * --restart (SIPp only) then restarts the server on the same data folder and runs the storm again:
+ * the storm after a platform restart or upgrade, where every device is already in the index (and
+ * marked offline at start, its in-process registration gone).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runSipp } from '../test/sipp/run-sipp';
 import { SimFleet } from '../test/sim/fleet';
 import { pct, probeKeepalives } from './lib/latency';
@@ -25,6 +32,7 @@ const keepaliveSeconds = Number(arg('keepalive-seconds', '20'));
 const transport = arg('transport', 'u1') as 'u1' | 't1';
 const probeCount = Number(arg('probe', '100'));
 const generator = arg('generator', 'sipp');
+const restart = process.argv.includes('--restart');
 
 interface LoadResult {
   ok: number;
@@ -59,6 +67,30 @@ function deviceId(i: number): string {
   return `44030000001327${String(i).padStart(6, '0')}`;
 }
 
+/** SIPp registers every device once (challenge and answer), at most 2,000 in flight. */
+async function sippStorm(sipTarget: string, localPort: number): Promise<LoadResult> {
+  const r = await runSipp({
+    scenario: 'register-auth.xml',
+    server: sipTarget,
+    transport,
+    serverId: PLATFORM_ID,
+    domain: DOMAIN,
+    injectCsv: csv(devices),
+    calls: devices,
+    rate,
+    localPort,
+    timeoutS: 120,
+    extraArgs: ['-l', '2000', '-buff_size', '4194304'],
+  });
+  return {
+    ok: r.stats?.successfulCalls ?? 0,
+    failed: r.stats?.failedCalls ?? 0,
+    exitCode: r.exitCode,
+    errors: r.errors,
+    retransmissions: Number(r.stats?.columns['Retransmissions(C)'] ?? 'NaN'),
+  };
+}
+
 function csv(count: number): string {
   const lines = ['SEQUENTIAL'];
   for (let i = 0; i < count; i++) lines.push(`${deviceId(i)};${PASSWORD}`);
@@ -68,11 +100,15 @@ function csv(count: number): string {
 async function main(): Promise<void> {
   const sipPort = await freePort();
   const httpPort = await freePort();
-  const server = await startServerProcess({
+  // Ours rather than the helper's, so that --restart can start the server again on it.
+  const dataDir = mkdtempSync(join(tmpdir(), 'gbvms-bench-storm-'));
+  const serverEnv = {
     ...signalingEnv(sipPort, httpPort),
     // SIPp does not answer MANSCDP queries; the catalog path is measured by the simulator tests.
     GBVMS_CATALOG_ON_REGISTER: 'false',
-  });
+    GBVMS_DATA_DIR: dataDir,
+  };
+  let server = await startServerProcess(serverEnv);
   const sipTarget = `127.0.0.1:${sipPort}`;
   const fleet = new SimFleet({
     count: probeCount,
@@ -99,27 +135,7 @@ async function main(): Promise<void> {
     const cpu0 = server.cpuSeconds();
     const t0 = performance.now();
     const sim = generator === 'sim' ? await simLoad(sipPort) : null;
-    const storm: LoadResult = sim
-      ? await sim.storm()
-      : await runSipp({
-          scenario: 'register-auth.xml',
-          server: sipTarget,
-          transport,
-          serverId: PLATFORM_ID,
-          domain: DOMAIN,
-          injectCsv: csv(devices),
-          calls: devices,
-          rate,
-          localPort: sippPort,
-          timeoutS: 120,
-          extraArgs: ['-l', '2000', '-buff_size', '4194304'],
-        }).then((r) => ({
-          ok: r.stats?.successfulCalls ?? 0,
-          failed: r.stats?.failedCalls ?? 0,
-          exitCode: r.exitCode,
-          errors: r.errors,
-          retransmissions: Number(r.stats?.columns['Retransmissions(C)'] ?? 'NaN'),
-        }));
+    const storm: LoadResult = sim ? await sim.storm() : await sippStorm(sipTarget, sippPort);
     const stormSeconds = (performance.now() - t0) / 1000;
     const stormCpu = server.cpuSeconds() - cpu0;
     const p1 = await probe1.stop();
@@ -172,9 +188,37 @@ async function main(): Promise<void> {
     console.log(lines.join('\n'));
     if (storm.exitCode !== 0) console.log(`storm errors (first lines):\n${storm.errors.split('\n').slice(0, 10).join('\n')}`);
     await sim?.stop();
+
+    if (restart && !sim) {
+      // Phase 3: the same devices after a restart of the server on the same data folder.
+      await server.stop();
+      const startedAt = performance.now();
+      server = await startServerProcess(serverEnv);
+      const startSeconds = (performance.now() - startedAt) / 1000;
+      const again = await fleet.registerAll({ concurrency: 50 });
+      if (again.ok !== probeCount) throw new Error(`probe fleet re-registration failed: ${JSON.stringify(again.byStatus)}`);
+      await new Promise((r) => setTimeout(r, 1000));
+      const probe3 = probeKeepalives(fleet, 200);
+      const cpu3 = server.cpuSeconds();
+      const t3 = performance.now();
+      const storm3 = await sippStorm(sipTarget, await freePort());
+      const seconds3 = (performance.now() - t3) / 1000;
+      const corePct3 = ((server.cpuSeconds() - cpu3) / seconds3 - idleCpuPerSec) * 100;
+      const p3 = await probe3.stop();
+      console.log(
+        [
+          `restart on the same data folder: API up in ${startSeconds.toFixed(1)} s (${devices + probeCount} devices in the index, marked offline at start)`,
+          `registration storm after the restart: ${storm3.ok} ok, ${storm3.failed} failed, in ${seconds3.toFixed(2)} s = ${(storm3.ok / seconds3).toFixed(0)} registrations/s; generator exit ${storm3.exitCode}, ${storm3.retransmissions} retransmissions`,
+          `server CPU during it: ${corePct3.toFixed(1)}% of one core = ${(corePct3 / ((storm3.ok * 2) / seconds3 / 1000)).toFixed(2)}% per 1,000 transactions/s`,
+          `probe keepalive latency during it: p50 ${pct(p3.latencies, 50).toFixed(1)} ms, p99 ${pct(p3.latencies, 99).toFixed(1)} ms (${p3.latencies.length} ok, ${p3.failed} failed)`,
+          `server RSS after it: ${server.rssMb().toFixed(0)} MB`,
+        ].join('\n'),
+      );
+    }
   } finally {
     await fleet.stop();
     await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
