@@ -146,6 +146,21 @@ void describe('SIP transport on 127.0.0.1', () => {
     assert.equal(parsed.message.headers.get('call-id'), 'udp-1');
   });
 
+  void test('UDP sends to a host name as well as to IP literals (literals skip the DNS lookup)', async () => {
+    const client = dgram.createSocket('udp4');
+    clients.push(client);
+    await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', resolve));
+    const clientPort = client.address().port;
+    const first = once(client, 'message');
+    await transport.sendBytes(message('to-localhost'), { transport: 'udp', address: 'localhost', port: clientPort });
+    const [byName] = (await within(first, 'the datagram sent to localhost')) as [Buffer];
+    assert.match(byName.toString(), /to-localhost/);
+    const second = once(client, 'message');
+    await transport.sendBytes(message('to-literal'), { transport: 'udp', address: '127.0.0.1', port: clientPort });
+    const [byLiteral] = (await within(second, 'the datagram sent to 127.0.0.1')) as [Buffer];
+    assert.match(byLiteral.toString(), /to-literal/);
+  });
+
   void test('a bad UDP datagram is reported to onParseError and the socket keeps serving', async () => {
     const client = dgram.createSocket('udp4');
     clients.push(client);
