@@ -67,10 +67,10 @@ function deviceId(i: number): string {
   return `44030000001327${String(i).padStart(6, '0')}`;
 }
 
-/** SIPp registers every device once (challenge and answer), at most 2,000 in flight. */
+/** SIPp registers every device once (a challenged and an authenticated REGISTER), at most 2,000 in flight. */
 async function sippStorm(sipTarget: string, localPort: number): Promise<LoadResult> {
   const r = await runSipp({
-    scenario: 'register-auth.xml',
+    scenario: 'register-storm.xml',
     server: sipTarget,
     transport,
     serverId: PLATFORM_ID,

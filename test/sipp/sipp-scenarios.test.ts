@@ -63,6 +63,18 @@ describe('SIPp GB/T 28181 scenarios against a digest-checking registrar', () => 
     assert.ok(registers.every((r) => header(r.message, 'x-gb-ver') === '3.0'));
   });
 
+  test('register-storm registers each device with one challenge and one authenticated REGISTER, no refresh', async () => {
+    const before = registrar.authAttempts.length;
+    const registersBefore = registrar.received.filter((r) => r.message.method === 'REGISTER').length;
+    const result = await sipp(registrar, { scenario: 'register-storm.xml', injectCsv: CSV, calls: 3, rate: 100 });
+    assert.equal(result.exitCode, 0, explain(result));
+    assert.equal(result.stats?.successfulCalls, 3);
+    const attempts = registrar.authAttempts.slice(before);
+    assert.equal(attempts.length, 3, 'one authenticated REGISTER per device');
+    assert.ok(attempts.every((a) => a.valid && a.params.get('nc') === '00000001'));
+    assert.equal(registrar.received.filter((r) => r.message.method === 'REGISTER').length - registersBefore, 6);
+  });
+
   test('keepalive sends a Notify Keepalive MESSAGE with a correct Content-Length and gets 200', async () => {
     const result = await sipp(registrar, { scenario: 'keepalive.xml', injectCsv: CSV, calls: 1 });
     assert.equal(result.exitCode, 0, explain(result));
