@@ -436,8 +436,8 @@ type PendingWrite = PendingUpsert | { events: DeviceEvent[] } | { segments: Reco
  * batches of 4 registrations, 30–37 µs in batches of 64), and a storm's REGISTER queue yields
  * batches of 4. A
  * 20 ms wait gathers up to 32 registrations per commit (WRITE_BATCH_MAX); measured on the
- * 30,000-device storm, 10.2–11.8 s instead of 13.2–14.9 s. Callers that await one write at a time
- * never wait.
+ * 30,000-device storm (then with a refresh REGISTER per device), 10.2–11.8 s instead of
+ * 13.2–14.9 s. Callers that await one write at a time never wait.
  */
 const WRITE_LINGER = { afterBatchOf: 4, withinMs: 50, ms: 20 };
 /**
