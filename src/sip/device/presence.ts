@@ -155,7 +155,7 @@ export class DevicePresence extends EventEmitter<PresenceEventMap> {
     for (let offset = 0; ; ) {
       const page = await this.index.listDevices({ online: true, offset, limit: pageSize });
       // A page at a time, concurrently: the index commits the page's writes in a few batches
-      // (30,000 devices one by one kept a restarted node from serving for ~9 s).
+      // (30,000 devices one by one kept a restarted node's API down for ~9 s; SIP runs meanwhile).
       const kept = await Promise.all(page.items.map((device) => this.reconcileOne(device.deviceId, now)));
       for (const stillOnline of kept) {
         if (stillOnline) offset += 1; // still listed as online: step over it

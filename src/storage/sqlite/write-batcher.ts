@@ -1,15 +1,17 @@
 /**
  * Groups small synchronous writes that arrive in the same turn of the event loop into one
- * transaction. A SQLite commit costs more than the write itself: a registration storm of single
- * upserts reaches ~12,000/s, the same upserts batched ~40,000/s (bench/sqlite-upsert.ts), which
- * leaves the event loop to the signaling.
+ * transaction, and under load (`linger`) those of the next few milliseconds too. A SQLite commit
+ * costs more than the write itself: a registration storm of single upserts reaches ~12,000/s, the
+ * same upserts batched ~40,000/s (bench/sqlite-upsert.ts), which leaves the event loop to the
+ * signaling.
  *
  * The owner calls flush() before every read or other write, so callers still read their own
  * writes and see writes in the order they were made.
  */
 export class WriteBatcher<T, R> {
   private pending: { item: T; resolve: (result: R) => void; reject: (err: unknown) => void }[] = [];
-  private scheduled: { kind: 'immediate'; handle: NodeJS.Immediate } | { kind: 'timeout'; handle: NodeJS.Timeout } | null = null;
+  /** Cancels the pending flush (an immediate or a linger timer); null when none is scheduled. */
+  private cancelScheduled: (() => void) | null = null;
   private lastFlushSize = 0;
   private lastFlushAt = 0;
 
@@ -37,24 +39,25 @@ export class WriteBatcher<T, R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
       if (this.pending.length >= this.options.maxBatch) this.flush();
-      else if (this.scheduled === null) this.schedule();
+      else if (this.cancelScheduled === null) this.schedule();
     });
   }
 
   private schedule(): void {
     const linger = this.options.linger;
     if (linger && this.lastFlushSize >= linger.afterBatchOf && performance.now() - this.lastFlushAt < linger.withinMs) {
-      this.scheduled = { kind: 'timeout', handle: setTimeout(() => this.flush(), linger.ms) };
+      const timer = setTimeout(() => this.flush(), linger.ms);
+      this.cancelScheduled = () => clearTimeout(timer);
     } else {
-      this.scheduled = { kind: 'immediate', handle: setImmediate(() => this.flush()) };
+      const immediate = setImmediate(() => this.flush());
+      this.cancelScheduled = () => clearImmediate(immediate);
     }
   }
 
   /** Writes everything pending now, synchronously. */
   flush(): void {
-    if (this.scheduled?.kind === 'immediate') clearImmediate(this.scheduled.handle);
-    else if (this.scheduled?.kind === 'timeout') clearTimeout(this.scheduled.handle);
-    this.scheduled = null;
+    this.cancelScheduled?.();
+    this.cancelScheduled = null;
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
