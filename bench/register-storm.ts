@@ -130,50 +130,51 @@ async function main(): Promise<void> {
     // do; from another port every first keepalive would be a device that moved (an index write).
     const sippPort = await freePort();
 
-    // Phase 1: the registration storm, with probe keepalives throughout.
-    const probe1 = probeKeepalives(fleet, 200);
-    const cpu0 = server.cpuSeconds();
-    const t0 = performance.now();
+    /** Runs one load with probe keepalives throughout: its time, the server's CPU above idle, the probes. */
+    const measured = async <T>(probesPerSecond: number, load: () => Promise<T>) => {
+      const probe = probeKeepalives(fleet, probesPerSecond);
+      const cpu = server.cpuSeconds();
+      const started = performance.now();
+      const result = await load();
+      const seconds = (performance.now() - started) / 1000;
+      const corePct = ((server.cpuSeconds() - cpu) / seconds - idleCpuPerSec) * 100;
+      return { result, seconds, corePct, probes: await probe.stop() };
+    };
+
+    // Phase 1: the registration storm. The simulator fleet is set up before the clock starts.
     const sim = generator === 'sim' ? await simLoad(sipPort) : null;
-    const storm: LoadResult = sim ? await sim.storm() : await sippStorm(sipTarget, sippPort);
-    const stormSeconds = (performance.now() - t0) / 1000;
-    const stormCpu = server.cpuSeconds() - cpu0;
-    const p1 = await probe1.stop();
+    const phase1 = await measured(200, () => (sim ? sim.storm() : sippStorm(sipTarget, sippPort)));
+    const { result: storm, seconds: stormSeconds, corePct: stormCorePct, probes: p1 } = phase1;
     const online = (await (await fetch(`http://127.0.0.1:${httpPort}/api/v1/devices?online=true&limit=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as { total: number };
     const rssAfterStorm = server.rssMb();
 
     // Phase 2: steady keepalives from every SIPp device, with probe keepalives throughout.
     const keepaliveCalls = keepaliveRate * keepaliveSeconds;
-    const probe2 = probeKeepalives(fleet, 50);
-    const cpu1 = server.cpuSeconds();
-    const t1 = performance.now();
-    const ka: LoadResult = sim
-      ? await sim.keepalives()
-      : await runSipp({
-          scenario: 'keepalive.xml',
-          server: sipTarget,
-          transport,
-          serverId: PLATFORM_ID,
-          domain: DOMAIN,
-          injectCsv: csv(Math.min(devices, keepaliveCalls)),
-          calls: keepaliveCalls,
-          rate: keepaliveRate,
-          localPort: sippPort,
-          timeoutS: keepaliveSeconds + 60,
-          extraArgs: ['-buff_size', '4194304'],
-        }).then((r) => ({ ok: r.stats?.successfulCalls ?? 0, failed: r.stats?.failedCalls ?? 0, exitCode: r.exitCode, errors: r.errors }));
-    const kaSeconds = (performance.now() - t1) / 1000;
-    const kaCpu = server.cpuSeconds() - cpu1;
-    const p2 = await probe2.stop();
+    const phase2 = await measured(50, (): Promise<LoadResult> =>
+      sim
+        ? sim.keepalives()
+        : runSipp({
+            scenario: 'keepalive.xml',
+            server: sipTarget,
+            transport,
+            serverId: PLATFORM_ID,
+            domain: DOMAIN,
+            injectCsv: csv(Math.min(devices, keepaliveCalls)),
+            calls: keepaliveCalls,
+            rate: keepaliveRate,
+            localPort: sippPort,
+            timeoutS: keepaliveSeconds + 60,
+            extraArgs: ['-buff_size', '4194304'],
+          }).then((r) => ({ ok: r.stats?.successfulCalls ?? 0, failed: r.stats?.failedCalls ?? 0, exitCode: r.exitCode, errors: r.errors })),
+    );
+    const { result: ka, seconds: kaSeconds, corePct: kaCorePct, probes: p2 } = phase2;
     const rssEnd = server.rssMb();
 
     const regTransactions = (storm.ok) * 2;
     const regPerSec = (storm.ok) / stormSeconds;
-    const stormCorePct = ((stormCpu / stormSeconds) - idleCpuPerSec) * 100;
     const kaPerSec = (ka.ok) / kaSeconds;
     // The server also answers the probe fleet's keepalives in this window.
     const allKaPerSec = kaPerSec + p2.latencies.length / kaSeconds;
-    const kaCorePct = ((kaCpu / kaSeconds) - idleCpuPerSec) * 100;
     const lines = [
       `devices: ${devices} over ${transport === 'u1' ? 'UDP' : 'TCP'}, load from ${generator === 'sim' ? 'the simulator fleet' : 'SIPp'} (rate limit ${rate}/s), probe fleet ${probeCount}`,
       `registration storm: ${storm.ok} ok, ${storm.failed} failed, in ${stormSeconds.toFixed(2)} s = ${regPerSec.toFixed(0)} registrations/s (${(regTransactions / stormSeconds).toFixed(0)} transactions/s); generator exit ${storm.exitCode}${storm.retransmissions !== undefined ? `, ${storm.retransmissions} retransmissions` : ''}`,
@@ -198,13 +199,7 @@ async function main(): Promise<void> {
       const again = await fleet.registerAll({ concurrency: 50 });
       if (again.ok !== probeCount) throw new Error(`probe fleet re-registration failed: ${JSON.stringify(again.byStatus)}`);
       await new Promise((r) => setTimeout(r, 1000));
-      const probe3 = probeKeepalives(fleet, 200);
-      const cpu3 = server.cpuSeconds();
-      const t3 = performance.now();
-      const storm3 = await sippStorm(sipTarget, await freePort());
-      const seconds3 = (performance.now() - t3) / 1000;
-      const corePct3 = ((server.cpuSeconds() - cpu3) / seconds3 - idleCpuPerSec) * 100;
-      const p3 = await probe3.stop();
+      const { result: storm3, seconds: seconds3, corePct: corePct3, probes: p3 } = await measured(200, async () => sippStorm(sipTarget, await freePort()));
       console.log(
         [
           `restart on the same data folder: API up in ${startSeconds.toFixed(1)} s (${devices + probeCount} devices in the index, marked offline at start)`,

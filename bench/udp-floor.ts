@@ -7,8 +7,7 @@
  */
 import { fork } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
-import { arg } from './lib/server-process';
+import { arg, processCpu } from './lib/server-process';
 
 if (process.argv[2] === '--echo-server') {
   const answer = Buffer.from('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n');
@@ -21,9 +20,9 @@ if (process.argv[2] === '--echo-server') {
   const child = fork(new URL(import.meta.url).pathname, ['--echo-server'], { execArgv: ['--import', 'tsx'] });
   const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve(Number(m))));
   const pid = child.pid ?? 0;
-  const cpuTicks = () => {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return Number(f[11]) + Number(f[12]);
+  const cpuSeconds = (): number => {
+    const { user, sys } = processCpu(pid);
+    return user + sys;
   };
   const client = createSocket('udp4');
   let answered = 0;
@@ -32,7 +31,7 @@ if (process.argv[2] === '--echo-server') {
   const payload = Buffer.alloc(420, 0x41); // about the size of a keepalive MESSAGE
   for (const rate of rates) {
     answered = 0;
-    const before = cpuTicks();
+    const before = cpuSeconds();
     const start = Date.now();
     let sent = 0;
     while (Date.now() - start < seconds * 1000) {
@@ -44,7 +43,7 @@ if (process.argv[2] === '--echo-server') {
       await new Promise((r) => setTimeout(r, 1));
     }
     await new Promise((r) => setTimeout(r, 500));
-    const corePct = (cpuTicks() - before) / seconds; // ticks are 1/100 s
+    const corePct = ((cpuSeconds() - before) / seconds) * 100;
     console.log(`${rate}/s: ${sent} sent, ${answered} answered; echo server ${corePct.toFixed(1)}% of one core = ${(corePct / (rate / 1000)).toFixed(2)}% per 1,000 messages/s`);
   }
   client.close();

@@ -8,6 +8,12 @@ import { freePort } from '../../test/helpers/ports';
 const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
+/** A process's user and kernel CPU so far, in seconds, from /proc/<pid>/stat. */
+export function processCpu(pid: number): { user: number; sys: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return { user: Number(fields[11]) / CLOCK_TICKS, sys: Number(fields[12]) / CLOCK_TICKS };
+}
+
 /** The platform the benchmarks start: its ID, domain, device password and API token. */
 export const BENCH_PLATFORM = {
   id: '44030000002000000001',
@@ -89,10 +95,7 @@ export async function startServerProcess(env: Record<string, string>, entry: str
     if (Date.now() - started > 20000) throw new Error('server did not start in 20 s');
     await new Promise((r) => setTimeout(r, 100));
   }
-  const cpuSplit = (): { user: number; sys: number } => {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return { user: Number(fields[11]) / CLOCK_TICKS, sys: Number(fields[12]) / CLOCK_TICKS };
-  };
+  const cpuSplit = (): { user: number; sys: number } => processCpu(pid);
   return {
     child,
     pid,
