@@ -30,6 +30,7 @@ export const envBindings: ReadonlyArray<{ env: string; path: string; kind: EnvKi
   { env: 'GBVMS_SIP_T1_MS', path: 'sip.t1Ms', kind: 'int' },
   { env: 'GBVMS_SIP_TRANSACTION_TIMEOUT_MS', path: 'sip.transactionTimeoutMs', kind: 'int' },
   { env: 'GBVMS_SIP_UDP_RCVBUF', path: 'sip.udpReceiveBufferBytes', kind: 'int' },
+  { env: 'GBVMS_SIP_NATIVE_UDP', path: 'sip.nativeUdp', kind: 'bool' },
   { env: 'GBVMS_SIP_REGISTER_QUEUE_MAX', path: 'sip.registerQueueMax', kind: 'int' },
   { env: 'GBVMS_SIP_REGISTER_PER_TURN', path: 'sip.registerPerTurn', kind: 'int' },
   { env: 'GBVMS_KEEPALIVE_INTERVAL', path: 'keepalive.intervalSec', kind: 'int' },

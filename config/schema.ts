@@ -70,6 +70,12 @@ export const configSchema = z.object({
       registerPerTurn: z.number().int().min(1).max(1000).default(4),
       /** Kernel receive buffer asked for the UDP socket (bytes): registration storms arrive in bursts. */
       udpReceiveBufferBytes: z.number().int().min(65536).default(8 * 1024 * 1024),
+      /**
+       * Read SIP UDP with the native addon (native/sip-udp), which answers plain keepalives of
+       * devices already online on a thread of its own (ADR 0021). Without the addon built, or with
+       * false, Node.js reads the socket and JavaScript answers every keepalive.
+       */
+      nativeUdp: z.boolean().default(true),
       userAgent: z.string().default('gbvms'),
     })
     .prefault({}),

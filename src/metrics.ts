@@ -77,6 +77,12 @@ export class Metrics {
     if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'gbvms_' });
   }
 
+  /** Messages handled outside the SIP endpoint (the keepalive lane): `status` '' for requests. */
+  countSip(direction: 'in' | 'out', method: string, status: number | '', count: number): void {
+    const key = `${direction}|${method}|${status}`;
+    this.sipCounts.set(key, (this.sipCounts.get(key) ?? 0) + count);
+  }
+
   onSipMessage(direction: 'in' | 'out', message: SipMessage): void {
     let key: string;
     if (message.type === 'request') key = `${direction}|${message.method}|`;

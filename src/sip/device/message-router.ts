@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../logger';
-import type { IndexStore, StateStore } from '../../storage/ports';
+import type { IndexStore, Registration, StateStore } from '../../storage/ports';
 import { isValidGbId } from '../gbid';
 import { isPlainKeepalive, normalizeCharset, parseManscdp, type ManscdpDocument } from '../manscdp';
-import type { SipRequest } from '../message/types';
+import type { SipPeer, SipRequest } from '../message/types';
 import type { ServerTransactionContext } from '../transaction';
+import type { KeepaliveLane } from '../transport';
 import type { DeviceQueries } from './device-queries';
 import type { DeviceMessenger } from './messenger';
 import type { PendingQueries } from './pending-queries';
@@ -33,6 +34,8 @@ export class DeviceMessageRouter extends EventEmitter<DeviceNotifyEventMap> {
     private readonly queries: DeviceQueries,
     private readonly messenger: DeviceMessenger,
     private readonly logger: Logger,
+    /** Where this node answers plain keepalives natively; null when Node.js reads UDP. */
+    private readonly lane: KeepaliveLane | null = null,
   ) {
     super();
   }
@@ -105,12 +108,26 @@ export class DeviceMessageRouter extends EventEmitter<DeviceNotifyEventMap> {
       return;
     }
     ctx.respond(200, 'OK');
-    const moved = reg.address !== ctx.peer.address || reg.port !== ctx.peer.port || reg.transport !== ctx.peer.transport;
-    await this.state.touchRegistration(deviceId, now, moved ? ctx.peer : undefined);
+    await this.recordKeepalive(deviceId, now, reg, ctx.peer);
+    // Online now, answered from this address: its next keepalives can be answered by the lane.
+    this.lane?.admit(deviceId, ctx.peer, reg.expiresAt);
+  }
+
+  /** Records a keepalive the lane answered (it checked the address and the registration's expiry). */
+  async laneKeepalive(deviceId: string, at: number): Promise<void> {
+    const reg = await this.state.getRegistration(deviceId);
+    if (!reg || reg.expiresAt <= at) return; // unregistered since: nothing left to keep alive
+    await this.recordKeepalive(deviceId, at, reg, null);
+  }
+
+  /** `peer` is where the keepalive came from; null when it is known to be the registered address. */
+  private async recordKeepalive(deviceId: string, now: number, reg: Registration, peer: SipPeer | null): Promise<void> {
+    const moved = peer !== null && (reg.address !== peer.address || reg.port !== peer.port || reg.transport !== peer.transport);
+    await this.state.touchRegistration(deviceId, now, moved ? peer : undefined);
     await this.state.setDeadline(deviceId, this.presence.deadlineFor(now, reg.expiresAt));
     if (moved) {
-      this.logger.info({ deviceId, from: `${reg.address}:${reg.port}`, to: `${ctx.peer.address}:${ctx.peer.port}` }, 'device address changed');
-      await this.index.upsertDevice(deviceId, { remoteAddress: ctx.peer.address, remotePort: ctx.peer.port, transport: ctx.peer.transport });
+      this.logger.info({ deviceId, from: `${reg.address}:${reg.port}`, to: `${peer.address}:${peer.port}` }, 'device address changed');
+      await this.index.upsertDevice(deviceId, { remoteAddress: peer.address, remotePort: peer.port, transport: peer.transport });
     }
     // One atomic swap: only a keepalive that brings the device back records an event.
     await this.presence.markOnline(deviceId, 'keepalive', now);

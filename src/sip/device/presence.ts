@@ -23,6 +23,7 @@ export interface PresenceOptions {
 export class DevicePresence extends EventEmitter<PresenceEventMap> {
   private timer: NodeJS.Timeout | null = null;
   private sweeping = false;
+  private beforeSweep: (() => Promise<unknown>) | null = null;
 
   constructor(
     private readonly index: IndexStore,
@@ -104,12 +105,18 @@ export class DevicePresence extends EventEmitter<PresenceEventMap> {
     this.timer = null;
   }
 
+  /** Run before each sweep: keepalives answered elsewhere (the keepalive lane) are recorded first. */
+  setBeforeSweep(fn: (() => Promise<unknown>) | null): void {
+    this.beforeSweep = fn;
+  }
+
   /** Handles every device whose deadline passed. Safe to run on several nodes (takeExpired is atomic). */
   async sweep(now: number): Promise<number> {
     if (this.sweeping) return 0;
     this.sweeping = true;
     let handled = 0;
     try {
+      if (this.beforeSweep) await this.beforeSweep();
       for (;;) {
         const due = await this.state.takeExpired(now, 1000);
         for (const deviceId of due) {

@@ -4,8 +4,9 @@ import { serializeSipMessage } from '../message/serialize';
 import type { SipMessage, SipPeer } from '../message/types';
 import { InboundDispatcher } from './dispatch';
 import { TcpEndpoint } from './tcp';
-import type { SipTransport, SipTransportOptions } from './types';
-import { UdpEndpoint } from './udp';
+import { loadSipUdpAddon, NativeUdpEndpoint } from './native-udp';
+import type { KeepaliveLane, SipTransport, SipTransportOptions } from './types';
+import { DatagramReceiver, UdpEndpoint, type UdpSocketEndpoint } from './udp';
 
 const DEFAULTS = {
   tcpIdleTimeoutMs: 10 * 60_000,
@@ -29,16 +30,16 @@ export async function createSipTransport(options: SipTransportOptions): Promise<
   const dispatcher = new InboundDispatcher(logger, options.onMessage, options.onParseError);
   const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
 
-  const bindUdp = (port: number): Promise<UdpEndpoint> =>
-    UdpEndpoint.bind({
-      host: options.host,
-      port,
-      receiveBufferBytes: options.udpReceiveBufferBytes ?? DEFAULTS.udpReceiveBufferBytes,
-      maxMessageSize,
-      logger,
-      dispatcher,
-      ...(options.shedDatagram ? { shed: options.shedDatagram } : {}),
-    });
+  const receiver = new DatagramReceiver(dispatcher, maxMessageSize, options.shedDatagram);
+  const receiveBufferBytes = options.udpReceiveBufferBytes ?? DEFAULTS.udpReceiveBufferBytes;
+  const addon = options.nativeUdp === true ? loadSipUdpAddon() : null;
+  if (addon !== null && 'error' in addon) {
+    logger.warn({ err: addon.error }, 'native SIP UDP (gbvms-sip-udp) not built: Node.js reads UDP and JavaScript answers every keepalive');
+  }
+  const bindUdp = async (port: number): Promise<UdpSocketEndpoint> =>
+    addon !== null && 'addon' in addon
+      ? NativeUdpEndpoint.bind(addon.addon, { host: options.host, port, receiveBufferBytes, userAgent: options.userAgent ?? '', logger, receiver })
+      : UdpEndpoint.bind({ host: options.host, port, receiveBufferBytes, logger, receiver });
   const listenTcp = (port: number): Promise<TcpEndpoint> =>
     TcpEndpoint.listen({
       host: options.host,
@@ -72,7 +73,7 @@ export class NodeSipTransport implements SipTransport {
   private closing: Promise<void> | null = null;
 
   constructor(
-    private readonly udp: UdpEndpoint | null,
+    private readonly udp: UdpSocketEndpoint | null,
     private readonly tcp: TcpEndpoint | null,
     private readonly advertisedHost: string,
     private readonly logger: Logger,
@@ -92,7 +93,12 @@ export class NodeSipTransport implements SipTransport {
 
   localAddress(transport: SipPeer['transport']): { host: string; port: number } {
     const endpoint = transport === 'udp' ? (this.udp ?? this.tcp) : (this.tcp ?? this.udp);
-    return { host: this.advertisedHost, port: (endpoint as UdpEndpoint | TcpEndpoint).port };
+    return { host: this.advertisedHost, port: (endpoint as UdpSocketEndpoint | TcpEndpoint).port };
+  }
+
+  /** The keepalive lane when UDP is read natively; null with Node's socket. */
+  get keepaliveLane(): KeepaliveLane | null {
+    return this.udp instanceof NativeUdpEndpoint ? this.udp : null;
   }
 
   /** Open TCP connections (both directions). */

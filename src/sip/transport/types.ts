@@ -23,6 +23,25 @@ export interface SipTransport {
   close(): Promise<void>;
 }
 
+/** A keepalive the lane answered: the device and when. */
+export interface LaneKeepalive {
+  deviceId: string;
+  at: number;
+}
+
+/**
+ * Plain keepalives answered below the JS stack (native/sip-udp, ADR 0021). The stack admits a
+ * device once it has handled one of its keepalives itself; the lane then answers the device's
+ * keepalives from that address until `expiresAt`, and the stack collects them with takeSeen()
+ * to record them as it records its own.
+ */
+export interface KeepaliveLane {
+  admit(deviceId: string, peer: SipPeer, expiresAt: number): void;
+  revoke(deviceId: string): void;
+  takeSeen(): LaneKeepalive[];
+  stats(): { answered: number; forwarded: number; dropped: number; admitted: number };
+}
+
 export interface SipTransportOptions {
   /** Address to bind (e.g. 0.0.0.0, 127.0.0.1, ::). */
   host: string;
@@ -44,6 +63,14 @@ export interface SipTransportOptions {
   tcpMaxQueuedBytes?: number;
   /** Requested UDP receive buffer (default 4 MiB; the kernel may grant less). */
   udpReceiveBufferBytes?: number;
+  /**
+   * Read UDP with native/sip-udp and answer plain keepalives there (default false here; the
+   * server turns it on by config). Falls back to Node's socket, with a log line, when the addon
+   * is not built.
+   */
+  nativeUdp?: boolean;
+  /** User-Agent of the keepalive lane's answers (the SIP endpoint's own). */
+  userAgent?: string;
   logger: Logger;
   /** Asked for every UDP datagram before it is parsed; true drops it unread (overload shedding). */
   shedDatagram?: (datagram: Buffer) => boolean;

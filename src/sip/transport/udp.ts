@@ -10,14 +10,35 @@ export interface UdpEndpointOptions {
   host: string;
   port: number;
   receiveBufferBytes: number;
-  maxMessageSize: number;
   logger: Logger;
-  dispatcher: InboundDispatcher;
-  shed?: (datagram: Buffer) => boolean;
+  receiver: DatagramReceiver;
 }
 
-/** One UDP socket: each datagram is one SIP message (RFC 3261 §18.3). */
-export class UdpEndpoint {
+/** What the transport needs of a UDP socket, Node's (below) or native/sip-udp's (native-udp.ts). */
+export interface UdpSocketEndpoint {
+  readonly port: number;
+  send(data: Buffer, address: string, port: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Turns a datagram into a dispatched message: each datagram is one SIP message (RFC 3261 §18.3). */
+export class DatagramReceiver {
+  constructor(
+    private readonly dispatcher: InboundDispatcher,
+    private readonly maxMessageSize: number,
+    private readonly shed: ((datagram: Buffer) => boolean) | undefined,
+  ) {}
+
+  receive(datagram: Buffer, address: string, port: number): void {
+    if (isOnlyLineBreaks(datagram)) return; // keep-alive
+    if (this.shed !== undefined && this.shed(datagram)) return;
+    const peer = { transport: 'udp' as const, address: normalizeAddress(address), port };
+    this.dispatcher.dispatch(parseSipMessage(datagram, { maxSize: this.maxMessageSize }), peer, datagram.length);
+  }
+}
+
+/** One UDP socket read by Node.js. */
+export class UdpEndpoint implements UdpSocketEndpoint {
   private closed: Promise<void> | null = null;
 
   private constructor(
@@ -53,17 +74,11 @@ export class UdpEndpoint {
     } catch (err) {
       logger.warn({ err, requested: options.receiveBufferBytes }, 'SIP UDP receive buffer not enlarged');
     }
-    const { maxMessageSize, dispatcher, shed } = options;
-    socket.on('message', (datagram, rinfo) => {
-      if (isOnlyLineBreaks(datagram)) return; // keep-alive
-      if (shed !== undefined && shed(datagram)) return;
-      const peer = { transport: 'udp' as const, address: normalizeAddress(rinfo.address), port: rinfo.port };
-      dispatcher.dispatch(parseSipMessage(datagram, { maxSize: maxMessageSize }), peer, datagram.length);
-    });
+    const { receiver } = options;
+    socket.on('message', (datagram, rinfo) => receiver.receive(datagram, rinfo.address, rinfo.port));
     return new UdpEndpoint(socket, socket.address().port, logger, socket.address().family === 'IPv6');
   }
 
-  /** Never rejects: a datagram that cannot be sent is logged (UDP gives no delivery promise anyway). */
   send(data: Buffer, address: string, port: number): Promise<void> {
     const target = this.mapIpv4 && isIPv4(address) ? `::ffff:${address}` : address;
     return new Promise((resolve) => {
