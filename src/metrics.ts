@@ -24,6 +24,11 @@ export class Metrics {
     help: 'REGISTERs dropped unread because the registration queue was full (the device retransmits)',
     registers: [this.registry],
   });
+  readonly keepaliveLane = new Counter({
+    name: 'gbvms_sip_keepalive_lane_total',
+    help: 'Keepalives answered by the native keepalive lane (also in gbvms_sip_messages_total); 0 while Node.js reads SIP UDP',
+    registers: [this.registry],
+  });
   readonly devicesOnline = new Gauge({
     name: 'gbvms_devices_online',
     help: 'Devices online now',

@@ -161,14 +161,17 @@ export class SipServer {
       ? new LaneKeepalives(lane, router, presence, logger, {
           intervalMs: LANE_RECORD_INTERVAL_MS,
           count: (n) => {
+            metrics.keepaliveLane.inc(n);
             metrics.countSip('in', 'MESSAGE', '', n);
             metrics.countSip('out', 'MESSAGE', 200, n);
           },
         })
       : null;
     const scheduler = new RefreshScheduler(queries, logger, config.catalog.concurrency);
-    registrar.onRegistered((deviceId, fresh) => {
+    registrar.onRegistered((deviceId, fresh, peer, expiresAt) => {
       metrics.registrations.inc({ outcome: fresh ? 'new' : 'refresh' });
+      // Online and registered from this address: its keepalives can be answered by the lane.
+      lane?.admit(deviceId, peer, expiresAt);
       if (fresh && config.catalog.queryOnRegister) scheduler.enqueue(deviceId);
     });
     const devices = new DeviceService(index, state, presence, queries);

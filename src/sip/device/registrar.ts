@@ -4,7 +4,7 @@ import type { Device, GbVersion } from '../../storage/types';
 import { isValidGbId, gbTypeCode } from '../gbid';
 import { gbVersionFromHeader } from '../manscdp';
 import { parseNameAddr } from '../message';
-import type { SipRequest } from '../message/types';
+import type { SipPeer, SipRequest } from '../message/types';
 import type { ServerTransactionContext } from '../transaction';
 import type { AuthGuard } from './auth-guard';
 import { formatGbTime } from './gb-time';
@@ -20,7 +20,8 @@ export interface RegistrarOptions {
   timeZone: string;
 }
 
-export type RegistrationListener = (deviceId: string, fresh: boolean) => void;
+/** `peer` is where the device registered from; its registration lasts until `expiresAt`. */
+export type RegistrationListener = (deviceId: string, fresh: boolean, peer: SipPeer, expiresAt: number) => void;
 
 /** Reads the expiry a REGISTER asks for: the Expires header, else the Contact's expires parameter, else 3600. */
 export function requestedExpires(request: SipRequest): number | null {
@@ -182,7 +183,7 @@ export class Registrar {
       ],
     });
     if (fresh) this.logger.info({ deviceId, callId, peer: ctx.peer, expires }, 'device registered');
-    this.listener?.(deviceId, fresh);
+    this.listener?.(deviceId, fresh, ctx.peer, registration.expiresAt);
   }
 
   private async unregister(deviceId: string, ctx: ServerTransactionContext): Promise<void> {

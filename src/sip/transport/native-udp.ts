@@ -42,7 +42,8 @@ export interface NativeUdpEndpointOptions {
   /** Put on the keepalive answers, as the JS stack puts it on its own. */
   userAgent: string;
   logger: Logger;
-  receiver: DatagramReceiver;
+  /** Gets every datagram the lane does not answer, on the main thread. */
+  receiver: Pick<DatagramReceiver, 'receive'>;
 }
 
 /**
