@@ -4,6 +4,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg python3 
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The native SIP UDP reader (an optional dependency, built by node-gyp with the g++ above).
+COPY native ./native
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY config ./config
 COPY src ./src
