@@ -147,6 +147,13 @@ static void handle(endpoint *ep, const uint8_t *data, size_t len, const struct s
   uint16_t port = 0;
   size_t address_len = format_address(from, address, &port);
   ka_request req;
+#ifdef GBVMS_EXACT_DATAGRAMS
+  /* Sanitizer builds: the parser reads a copy of exactly the datagram, so that reading past its end is caught. */
+  uint8_t *exact = malloc(len);
+  if (exact == NULL) return;
+  memcpy(exact, data, len);
+  data = exact;
+#endif
   if (ka_recognize(data, len, &req)) {
     ka_peer peer = {address, address_len, port};
     size_t n = ka_write_answer(&req, &peer, &ep->config, answer, answer_cap);
@@ -157,11 +164,14 @@ static void handle(endpoint *ep, const uint8_t *data, size_t len, const struct s
       if (admitted) {
         sendto(ep->fd, answer, n, MSG_DONTWAIT, (const struct sockaddr *)from, from_len);
         __atomic_add_fetch(&ep->answered, 1, __ATOMIC_RELAXED);
-        return;
+        len = 0;
       }
     }
   }
-  forward(ep, data, len, address, port);
+  if (len > 0) forward(ep, data, len, address, port);
+#ifdef GBVMS_EXACT_DATAGRAMS
+  free(exact);
+#endif
 }
 
 static void *receive_loop(void *arg) {

@@ -4,14 +4,22 @@
  */
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
+import { createRequire } from 'node:module';
 import { silentLogger } from '../../../src/logger';
 import { loadSipUdpAddon, NativeUdpEndpoint } from '../../../src/sip/transport/native-udp';
 
 export const DEVICE_ID = '34020000001320000002';
 export const USER_AGENT = 'gbvms-test';
 
-/** The addon: CI builds it (python3, make and g++ are there), so a missing build fails the test. */
-export function requireAddon(): NonNullable<Extract<ReturnType<typeof loadSipUdpAddon>, { addon: unknown }>>['addon'] {
+type SipUdpAddon = Extract<ReturnType<typeof loadSipUdpAddon>, { addon: unknown }>['addon'];
+
+/**
+ * The addon: CI builds it (python3, make and g++ are there), so a missing build fails the test.
+ * GBVMS_TEST_SIP_UDP_ADDON names another build of it (native-asan.test.ts: under AddressSanitizer).
+ */
+export function requireAddon(): SipUdpAddon {
+  const override = process.env.GBVMS_TEST_SIP_UDP_ADDON;
+  if (override) return createRequire(import.meta.url)(override) as SipUdpAddon;
   const loaded = loadSipUdpAddon();
   if ('error' in loaded) assert.fail(`native/sip-udp is not built (npm ci builds it with node-gyp): ${loaded.error.message}`);
   return loaded.addon;
