@@ -29,6 +29,11 @@ export class Metrics {
     help: 'Keepalives answered by the native keepalive lane (also in gbvms_sip_messages_total); 0 while Node.js reads SIP UDP',
     registers: [this.registry],
   });
+  readonly sipUdpDropped = new Counter({
+    name: 'gbvms_sip_udp_dropped_total',
+    help: 'SIP UDP datagrams the native reader dropped because JavaScript fell behind (its queue was full)',
+    registers: [this.registry],
+  });
   readonly devicesOnline = new Gauge({
     name: 'gbvms_devices_online',
     help: 'Devices online now',

@@ -165,6 +165,7 @@ export class SipServer {
             metrics.countSip('in', 'MESSAGE', '', n);
             metrics.countSip('out', 'MESSAGE', 200, n);
           },
+          dropped: (n) => metrics.sipUdpDropped.inc(n),
         })
       : null;
     const scheduler = new RefreshScheduler(queries, logger, config.catalog.concurrency);

@@ -1,7 +1,7 @@
 /*
  * The SIP UDP socket, read by a thread of its own. Plain keepalives from admitted devices are
  * answered on that thread (src/keepalive.c); every other datagram is queued and handed to
- * JavaScript on the main thread. At 30,000 devices a node receives 500 keepalives a second, each
+ * JavaScript on the main thread, each as its own callback (as Node's dgram delivers them). At 30,000 devices a node receives 500 keepalives a second, each
  * alone: in JavaScript every one costs a wake of the event loop and a call into V8, about six
  * times what this thread pays (docs/decisions/0021-native-keepalive-lane.md).
  */
@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include "device-table.h"
 #include "keepalive.h"
@@ -46,7 +47,12 @@ typedef struct {
   device_table table;
   /* Counters: written by the thread, read by JavaScript. */
   uint64_t answered, forwarded, dropped;
-  napi_threadsafe_function deliver;
+  /* The reader wakes the main thread with this (uv_async_send coalesces wakes); closed by stop(). */
+  uv_async_t *wake;
+  napi_env env;
+  napi_ref on_datagram;
+  /* Each datagram is its own top-level callback, as with Node's dgram: ticks and promise jobs run between two. */
+  napi_async_context async_context;
   ka_config config;
   char *user_agent;
 } endpoint;
@@ -137,7 +143,7 @@ static void forward(endpoint *ep, const uint8_t *data, size_t len, const char *a
   wake = ep->queue_len == 1; /* else a delivery is already on its way and takes this one too */
   pthread_mutex_unlock(&ep->lock);
   __atomic_add_fetch(&ep->forwarded, 1, __ATOMIC_RELAXED);
-  if (wake) napi_call_threadsafe_function(ep->deliver, NULL, napi_tsfn_nonblocking);
+  if (wake) uv_async_send(ep->wake);
 }
 
 static void handle(endpoint *ep, const uint8_t *data, size_t len, const struct sockaddr_storage *from, socklen_t from_len,
@@ -209,46 +215,55 @@ static void *receive_loop(void *arg) {
 }
 
 /* On the main thread: hands every queued datagram to the JavaScript callback. */
-static void deliver(napi_env env, napi_value callback, void *context, void *data) {
-  (void)data;
-  endpoint *ep = context;
-  if (env == NULL) return;
+static void deliver(uv_async_t *handle) {
+  endpoint *ep = handle->data;
+  if (ep == NULL || !ep->open) return;
+  napi_env env = ep->env;
   pthread_mutex_lock(&ep->lock);
   datagram **items = ep->queue;
   size_t count = ep->queue_len;
   ep->queue = NULL;
   ep->queue_len = ep->queue_cap = ep->queue_bytes = 0;
   pthread_mutex_unlock(&ep->lock);
-  napi_value undefined;
-  napi_get_undefined(env, &undefined);
   for (size_t i = 0; i < count; i++) {
     datagram *d = items[i];
-    napi_handle_scope scope;
-    napi_open_handle_scope(env, &scope);
-    napi_value argv[3];
-    void *copy;
-    napi_create_buffer_copy(env, d->len, d->data, &copy, &argv[0]);
-    napi_create_string_latin1(env, d->address, NAPI_AUTO_LENGTH, &argv[1]);
-    napi_create_uint32(env, d->port, &argv[2]);
-    if (napi_call_function(env, undefined, callback, 3, argv, NULL) == napi_pending_exception) {
-      napi_value err;
-      napi_get_and_clear_last_exception(env, &err);
-      napi_fatal_exception(env, err);
+    /* The callback may close the endpoint: what is left is dropped, as a closed socket would. */
+    if (ep->open) {
+      napi_handle_scope scope;
+      napi_open_handle_scope(env, &scope);
+      napi_value argv[3], callback, receiver;
+      void *copy;
+      napi_get_reference_value(env, ep->on_datagram, &callback);
+      napi_get_global(env, &receiver); /* MakeCallback needs an object as `this` */
+      napi_create_buffer_copy(env, d->len, d->data, &copy, &argv[0]);
+      napi_create_string_latin1(env, d->address, NAPI_AUTO_LENGTH, &argv[1]);
+      napi_create_uint32(env, d->port, &argv[2]);
+      if (napi_make_callback(env, ep->async_context, receiver, callback, 3, argv, NULL) == napi_pending_exception) {
+        napi_value err;
+        napi_get_and_clear_last_exception(env, &err);
+        napi_fatal_exception(env, err);
+      }
+      napi_close_handle_scope(env, scope);
     }
-    napi_close_handle_scope(env, scope);
     free(d);
   }
   free(items);
 }
 
-static void stop(endpoint *ep) {
+static void free_handle(uv_handle_t *handle) { free(handle); }
+
+static void stop(napi_env env, endpoint *ep) {
   if (!ep->open) return;
   __atomic_store_n(&ep->open, 0, __ATOMIC_RELEASE);
   /* Linux wakes a reader blocked on a UDP socket on shutdown() (it answers ENOTCONN, and still wakes). */
   shutdown(ep->fd, SHUT_RDWR);
   pthread_join(ep->thread, NULL);
   close(ep->fd);
-  napi_release_threadsafe_function(ep->deliver, napi_tsfn_abort);
+  ep->wake->data = NULL;
+  uv_close((uv_handle_t *)ep->wake, free_handle);
+  ep->wake = NULL;
+  napi_delete_reference(env, ep->on_datagram);
+  napi_async_destroy(env, ep->async_context);
   pthread_mutex_lock(&ep->lock);
   for (size_t i = 0; i < ep->queue_len; i++) free(ep->queue[i]);
   free(ep->queue);
@@ -259,10 +274,9 @@ static void stop(endpoint *ep) {
 }
 
 static void finalize_endpoint(napi_env env, void *data, void *hint) {
-  (void)env;
   (void)hint;
   endpoint *ep = data;
-  stop(ep);
+  stop(env, ep);
   pthread_mutex_destroy(&ep->lock);
   free(ep->user_agent);
   free(ep);
@@ -375,9 +389,15 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   uint64_t seed = 0;
   getentropy(&seed, sizeof seed);
   ep->config.tag_seed = seed;
-  napi_value name;
-  napi_create_string_utf8(env, "sip-udp deliver", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_threadsafe_function(env, argv[5], NULL, name, 0, 1, NULL, NULL, ep, deliver, &ep->deliver) != napi_ok) {
+  napi_value name, resource;
+  uv_loop_t *loop = NULL;
+  napi_create_string_utf8(env, "sip-udp datagram", NAPI_AUTO_LENGTH, &name);
+  napi_create_object(env, &resource);
+  ep->env = env;
+  ep->wake = malloc(sizeof(uv_async_t));
+  int ready = ep->wake != NULL && napi_get_uv_event_loop(env, &loop) == napi_ok && uv_async_init(loop, ep->wake, deliver) == 0;
+  if (!ready) {
+    free(ep->wake);
     close(fd);
     table_free(&ep->table);
     free(ep->user_agent);
@@ -385,10 +405,15 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "EIO", "sip-udp: cannot set up the delivery to JavaScript");
     return NULL;
   }
+  ep->wake->data = ep;
+  napi_create_reference(env, argv[5], 1, &ep->on_datagram);
+  napi_async_init(env, resource, name, &ep->async_context);
   ep->open = 1;
   if (pthread_create(&ep->thread, NULL, receive_loop, ep) != 0) {
     ep->open = 0;
-    napi_release_threadsafe_function(ep->deliver, napi_tsfn_abort);
+    uv_close((uv_handle_t *)ep->wake, free_handle);
+    napi_delete_reference(env, ep->on_datagram);
+    napi_async_destroy(env, ep->async_context);
     close(fd);
     table_free(&ep->table);
     free(ep->user_agent);
@@ -561,7 +586,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   endpoint *ep = endpoint_arg(env, info, 1, argv);
   if (ep == NULL) return NULL;
-  stop(ep);
+  stop(env, ep);
   return NULL;
 }
 

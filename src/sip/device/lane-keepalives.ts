@@ -8,6 +8,8 @@ export interface LaneKeepalivesOptions {
   intervalMs: number;
   /** Counts what the lane answered, as the SIP endpoint counts what it handles itself. */
   count?: (keepalives: number) => void;
+  /** Datagrams the reader dropped since the last call because JavaScript fell too far behind. */
+  dropped?: (datagrams: number) => void;
 }
 
 /** At most this many keepalives are recorded at once (each is a few state-store operations). */
@@ -21,6 +23,7 @@ const CONCURRENCY = 200;
 export class LaneKeepalives {
   private timer: NodeJS.Timeout | null = null;
   private collecting: Promise<number> | null = null;
+  private droppedSoFar = 0;
 
   constructor(
     private readonly lane: KeepaliveLane,
@@ -60,6 +63,12 @@ export class LaneKeepalives {
   private readonly revoke = (deviceId: string): void => this.lane.revoke(deviceId);
 
   private async record(): Promise<number> {
+    const { dropped } = this.lane.stats();
+    if (dropped > this.droppedSoFar) {
+      this.logger.warn({ dropped: dropped - this.droppedSoFar }, 'SIP UDP datagrams dropped: the JS stack fell behind the native reader (its queue holds 32 MiB)');
+      this.options.dropped?.(dropped - this.droppedSoFar);
+      this.droppedSoFar = dropped;
+    }
     const seen = this.lane.takeSeen();
     for (let i = 0; i < seen.length; i += CONCURRENCY) {
       await Promise.all(seen.slice(i, i + CONCURRENCY).map(({ deviceId, at }) => this.router.laneKeepalive(deviceId, at)));

@@ -3,6 +3,7 @@
  * source, sends, the keepalive lane's admission rules, and close.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import { silentLogger } from '../../../src/logger';
@@ -121,6 +122,63 @@ describe('native SIP UDP endpoint', () => {
     assert.equal(h.endpoint.stats().admitted, 0);
     assert.equal((await h.exchange(keepalive({ from: `<sip:${String(base + 7n)}@3402000000>;tag=1` }))).kind, 'forwarded');
     h.endpoint.takeSeen();
+  });
+});
+
+describe('native SIP UDP endpoint delivery', () => {
+  test('each datagram is its own callback, as with dgram: ticks and promise jobs run before the next', async () => {
+    const addon = requireAddon();
+    const log: string[] = [];
+    const receiver = {
+      receive: (bytes: Buffer) => {
+        const k = bytes.toString();
+        log.push(`cb ${k}`);
+        process.nextTick(() => log.push(`tick ${k}`));
+        void Promise.resolve()
+          .then(() => undefined)
+          .then(() => log.push(`chained ${k}`));
+      },
+    };
+    const ep = NativeUdpEndpoint.bind(addon, { host: '127.0.0.1', port: 0, receiveBufferBytes: 65536, userAgent: '', logger: silentLogger(), receiver });
+    const client = createSocket('udp4');
+    try {
+      // Sent in one burst, so that they are queued together and delivered in one wake.
+      for (const k of ['a', 'b', 'c']) client.send(k, ep.port, '127.0.0.1');
+      const deadline = Date.now() + 3000;
+      while (log.length < 9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(log, ['cb a', 'tick a', 'chained a', 'cb b', 'tick b', 'chained b', 'cb c', 'tick c', 'chained c']);
+    } finally {
+      client.close();
+      await ep.close();
+    }
+  });
+});
+
+describe('native SIP UDP endpoint under overload', () => {
+  test('while JavaScript is stalled it queues up to 32 MiB, drops and counts the rest, and carries on', async () => {
+    const h = await LaneHarness.open();
+    try {
+      // Another process floods 60 MB of 60 kB datagrams while this thread is busy for 2.5 s.
+      const flood = spawn(
+        process.execPath,
+        ['-e', `const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(60000,65);let n=0;setTimeout(function go(){for(let i=0;i<10&&n<1000;i++,n++)s.send(b,${h.endpoint.port},'127.0.0.1');if(n<1000)setTimeout(go,2);else setTimeout(()=>s.close(),200);},300);`],
+        { stdio: 'ignore' },
+      );
+      const exited = new Promise((resolve) => flood.once('exit', resolve));
+      const until = Date.now() + 2500;
+      while (Date.now() < until) {
+        // busy: the reader's queue is all that takes the flood
+      }
+      await exited;
+      await new Promise((r) => setTimeout(r, 300));
+      const { dropped, forwarded } = h.endpoint.stats();
+      assert.ok(dropped > 0, `dropped ${dropped}, forwarded ${forwarded}`);
+      assert.ok(forwarded * 60000 <= 33 * 1024 * 1024 + 60000 * 64, `forwarded ${forwarded}`);
+      assert.equal(h.forwarded.length, forwarded, 'everything queued was delivered');
+      assert.equal((await h.exchange(Buffer.from('still here'))).kind, 'forwarded');
+    } finally {
+      await h.close();
+    }
   });
 });
 
