@@ -1,9 +1,10 @@
 /*
  * The SIP UDP socket, read by a thread of its own. Plain keepalives from admitted devices are
  * answered on that thread (src/keepalive.c); every other datagram is queued and handed to
- * JavaScript on the main thread, each as its own callback (as Node's dgram delivers them). At 30,000 devices a node receives 500 keepalives a second, each
- * alone: in JavaScript every one costs a wake of the event loop and a call into V8, about six
- * times what this thread pays (docs/decisions/0021-native-keepalive-lane.md).
+ * JavaScript on the main thread, each as its own callback (as Node's dgram delivers them). At
+ * 30,000 devices a node receives 500 keepalives a second, each alone: in JavaScript every one
+ * costs a wake of the event loop and a call into V8, about six times what this thread pays
+ * (docs/decisions/0021-native-keepalive-lane.md).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
