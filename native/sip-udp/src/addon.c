@@ -313,6 +313,38 @@ static void throw_errno(napi_env env, int err, const char *what) {
   napi_throw_error(env, errno_code(err), message);
 }
 
+/*
+ * The socket address of `address` (an IPv4 or IPv6 literal) and port for a socket of the given
+ * family: an IPv4 address on an IPv6 socket in its mapped form. 0, or EINVAL when it cannot be.
+ */
+static int socket_address(int ipv6_socket, const char *address, uint16_t port, struct sockaddr_storage *out, socklen_t *len) {
+  memset(out, 0, sizeof *out);
+  struct in_addr v4;
+  if (inet_pton(AF_INET, address, &v4) == 1) {
+    if (!ipv6_socket) {
+      struct sockaddr_in *in = (struct sockaddr_in *)out;
+      in->sin_family = AF_INET;
+      in->sin_port = htons(port);
+      in->sin_addr = v4;
+      *len = sizeof *in;
+      return 0;
+    }
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port);
+    in6->sin6_addr.s6_addr[10] = 0xff;
+    in6->sin6_addr.s6_addr[11] = 0xff;
+    memcpy(&in6->sin6_addr.s6_addr[12], &v4, 4);
+    *len = sizeof *in6;
+    return 0;
+  }
+  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
+  in6->sin6_family = AF_INET6;
+  in6->sin6_port = htons(port);
+  *len = sizeof *in6;
+  return ipv6_socket && inet_pton(AF_INET6, address, &in6->sin6_addr) == 1 ? 0 : EINVAL;
+}
+
 /* open(host, port, ipv6, receiveBufferBytes, userAgent, onDatagram) -> endpoint */
 static napi_value js_open(napi_env env, napi_callback_info info) {
   size_t argc = 6;
@@ -334,26 +366,10 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   CHECK(env, napi_get_value_string_latin1(env, argv[4], NULL, 0, &ua_len));
 
   struct sockaddr_storage addr;
-  memset(&addr, 0, sizeof addr);
   socklen_t addr_len;
-  if (ipv6) {
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&addr;
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1) {
-      throw_errno(env, EINVAL, "sip-udp: not an IPv6 address");
-      return NULL;
-    }
-    addr_len = sizeof *in6;
-  } else {
-    struct sockaddr_in *in = (struct sockaddr_in *)&addr;
-    in->sin_family = AF_INET;
-    in->sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &in->sin_addr) != 1) {
-      throw_errno(env, EINVAL, "sip-udp: not an IPv4 address");
-      return NULL;
-    }
-    addr_len = sizeof *in;
+  if (socket_address(ipv6, host, (uint16_t)port, &addr, &addr_len) != 0 || (addr.ss_family == AF_INET6) != ipv6) {
+    throw_errno(env, EINVAL, ipv6 ? "sip-udp: not an IPv6 address" : "sip-udp: not an IPv4 address");
+    return NULL;
   }
   int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -475,35 +491,8 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   if (string_arg(env, argv[2], address, sizeof address, &address_len) != 0) return NULL;
   CHECK(env, napi_get_value_uint32(env, argv[3], &port));
   struct sockaddr_storage to;
-  memset(&to, 0, sizeof to);
-  socklen_t to_len;
-  struct in_addr v4;
-  int err = 0;
-  if (!ep->open) {
-    err = EBADF;
-  } else if (inet_pton(AF_INET, address, &v4) == 1) {
-    if (ep->ipv6) {
-      struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&to;
-      in6->sin6_family = AF_INET6;
-      in6->sin6_port = htons((uint16_t)port);
-      in6->sin6_addr.s6_addr[10] = 0xff;
-      in6->sin6_addr.s6_addr[11] = 0xff;
-      memcpy(&in6->sin6_addr.s6_addr[12], &v4, 4);
-      to_len = sizeof *in6;
-    } else {
-      struct sockaddr_in *in = (struct sockaddr_in *)&to;
-      in->sin_family = AF_INET;
-      in->sin_port = htons((uint16_t)port);
-      in->sin_addr = v4;
-      to_len = sizeof *in;
-    }
-  } else {
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&to;
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons((uint16_t)port);
-    if (!ep->ipv6 || inet_pton(AF_INET6, address, &in6->sin6_addr) != 1) err = EINVAL;
-    to_len = sizeof *in6;
-  }
+  socklen_t to_len = 0;
+  int err = ep->open ? socket_address(ep->ipv6, address, (uint16_t)port, &to, &to_len) : EBADF;
   if (err == 0 && sendto(ep->fd, data, len, MSG_DONTWAIT, (struct sockaddr *)&to, to_len) < 0) err = errno;
   napi_value result;
   if (err == 0) napi_create_uint32(env, 0, &result);
