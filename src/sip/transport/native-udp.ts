@@ -79,9 +79,14 @@ export class NativeUdpEndpoint implements UdpSocketEndpoint, KeepaliveLane {
     return Promise.resolve();
   }
 
+  /** Best effort: a device the lane cannot take (an address it cannot hold) is simply left to the JS stack. */
   admit(deviceId: string, peer: SipPeer, expiresAt: number): void {
     if (this.closed || peer.transport !== 'udp') return;
-    this.addon.admit(this.handle, deviceId, peer.address, peer.port, expiresAt);
+    try {
+      this.addon.admit(this.handle, deviceId, peer.address, peer.port, expiresAt);
+    } catch (err) {
+      this.logger.debug({ err, deviceId, peer }, 'device not admitted to the keepalive lane');
+    }
   }
 
   revoke(deviceId: string): void {

@@ -101,6 +101,13 @@ describe('native SIP UDP endpoint', () => {
     assert.equal(h.endpoint.takeSeen().length, 1);
   });
 
+  test('a device the lane cannot hold is left to JavaScript, without an error', async () => {
+    h.endpoint.admit('3402', { transport: 'udp', address: '127.0.0.1', port: h.clientPort }, Date.now() + 60_000);
+    h.endpoint.admit(DEVICE_ID, { transport: 'udp', address: `fe80::1%${'x'.repeat(80)}`, port: h.clientPort }, Date.now() + 60_000);
+    h.endpoint.admit(DEVICE_ID, { transport: 'tcp', address: '127.0.0.1', port: h.clientPort }, Date.now() + 60_000);
+    assert.equal((await h.exchange(keepalive())).kind, 'forwarded');
+  });
+
   test('other MESSAGEs of an admitted device go to JavaScript', async () => {
     h.admit();
     const catalog = keepalive({ body: `<?xml version="1.0"?>\n<Response>\n<CmdType>Catalog</CmdType>\n<SN>1</SN>\n<DeviceID>${DEVICE_ID}</DeviceID>\n<SumNum>0</SumNum>\n</Response>\n` });
