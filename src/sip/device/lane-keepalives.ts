@@ -27,8 +27,8 @@ export class LaneKeepalives {
 
   constructor(
     private readonly lane: KeepaliveLane,
-    private readonly router: DeviceMessageRouter,
-    private readonly presence: DevicePresence,
+    private readonly router: Pick<DeviceMessageRouter, 'laneKeepalive'>,
+    private readonly presence: Pick<DevicePresence, 'on' | 'off' | 'setBeforeSweep'>,
     private readonly logger: Logger,
     private readonly options: LaneKeepalivesOptions,
   ) {}

@@ -3,6 +3,7 @@
  * client sends became, an answer from the keepalive lane or a datagram handed to JavaScript.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { createRequire } from 'node:module';
 import { silentLogger } from '../../../src/logger';
@@ -110,4 +111,22 @@ export function keepalive(options: { via?: string; from?: string; to?: string; c
     `Content-Length: ${bodyBytes.length}`,
   ];
   return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), bodyBytes]);
+}
+
+/**
+ * Another process sends 60 MB of 60 kB datagrams to `port` while this thread is kept busy for
+ * 2.5 s: JavaScript takes nothing meanwhile, so only the native reader's queue holds the flood.
+ */
+export async function floodWhileBusy(port: number): Promise<void> {
+  const flood = spawn(
+    process.execPath,
+    ['-e', `const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(60000,65);let n=0;setTimeout(function go(){for(let i=0;i<10&&n<1000;i++,n++)s.send(b,${port},'127.0.0.1');if(n<1000)setTimeout(go,2);else setTimeout(()=>s.close(),200);},300);`],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise((resolve) => flood.once('exit', resolve));
+  const until = Date.now() + 2500;
+  while (Date.now() < until) {
+    // busy on purpose
+  }
+  await exited;
 }

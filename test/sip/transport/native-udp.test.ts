@@ -3,14 +3,13 @@
  * source, sends, the keepalive lane's admission rules, and close.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import { silentLogger } from '../../../src/logger';
 import { parseSipMessage } from '../../../src/sip/message';
 import type { SipResponse } from '../../../src/sip/message/types';
 import { NativeUdpEndpoint } from '../../../src/sip/transport/native-udp';
-import { DEVICE_ID, keepalive, LaneHarness, requireAddon, USER_AGENT } from './lane-harness';
+import { DEVICE_ID, floodWhileBusy, keepalive, LaneHarness, requireAddon, USER_AGENT } from './lane-harness';
 
 function response(bytes: Buffer): SipResponse {
   const parsed = parseSipMessage(bytes);
@@ -165,18 +164,7 @@ describe('native SIP UDP endpoint under overload', () => {
   test('while JavaScript is stalled it queues up to 32 MiB, drops and counts the rest, and carries on', async () => {
     const h = await LaneHarness.open();
     try {
-      // Another process floods 60 MB of 60 kB datagrams while this thread is busy for 2.5 s.
-      const flood = spawn(
-        process.execPath,
-        ['-e', `const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(60000,65);let n=0;setTimeout(function go(){for(let i=0;i<10&&n<1000;i++,n++)s.send(b,${h.endpoint.port},'127.0.0.1');if(n<1000)setTimeout(go,2);else setTimeout(()=>s.close(),200);},300);`],
-        { stdio: 'ignore' },
-      );
-      const exited = new Promise((resolve) => flood.once('exit', resolve));
-      const until = Date.now() + 2500;
-      while (Date.now() < until) {
-        // busy: the reader's queue is all that takes the flood
-      }
-      await exited;
+      await floodWhileBusy(h.endpoint.port);
       await new Promise((r) => setTimeout(r, 300));
       const { dropped, forwarded } = h.endpoint.stats();
       assert.ok(dropped > 0, `dropped ${dropped}, forwarded ${forwarded}`);
