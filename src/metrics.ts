@@ -87,20 +87,19 @@ export class Metrics {
     if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'gbvms_' });
   }
 
-  /** Messages handled outside the SIP endpoint (the keepalive lane): `status` '' for requests. */
+  /** `count` messages by direction, method and status ('' for requests); also for those handled outside the SIP endpoint (the keepalive lane). */
   countSip(direction: 'in' | 'out', method: string, status: number | '', count: number): void {
     const key = `${direction}|${method}|${status}`;
     this.sipCounts.set(key, (this.sipCounts.get(key) ?? 0) + count);
   }
 
   onSipMessage(direction: 'in' | 'out', message: SipMessage): void {
-    let key: string;
-    if (message.type === 'request') key = `${direction}|${message.method}|`;
-    else {
-      const cseq = message.headers.get('cseq') ?? '';
-      const space = cseq.lastIndexOf(' ');
-      key = `${direction}|${space >= 0 ? cseq.slice(space + 1).trim() : ''}|${message.status}`;
+    if (message.type === 'request') {
+      this.countSip(direction, message.method, '', 1);
+      return;
     }
-    this.sipCounts.set(key, (this.sipCounts.get(key) ?? 0) + 1);
+    const cseq = message.headers.get('cseq') ?? '';
+    const space = cseq.lastIndexOf(' ');
+    this.countSip(direction, space >= 0 ? cseq.slice(space + 1).trim() : '', message.status, 1);
   }
 }

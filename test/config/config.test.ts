@@ -14,6 +14,7 @@ describe('configuration', () => {
     assert.equal(sipRealm(c), sipDomain(c));
     assert.equal(c.mongoUrl, undefined);
     assert.equal(c.redisUrl, undefined);
+    assert.equal(c.sip.nativeUdp, true, 'keepalives answered by the native reader when it is built');
   });
 
   test('environment variables override the defaults', () => {
@@ -27,6 +28,7 @@ describe('configuration', () => {
       GBVMS_API_TOKEN: 'a-long-token',
       GBVMS_DATA_DIR: '/tmp/x',
       GBVMS_SIP_AUTO_ENROLL: 'false',
+      GBVMS_SIP_NATIVE_UDP: 'false',
       GBVMS_SIP_DENY_LIST: '44030000001320000001, 44030000001320000002',
       MONGO_URL: 'mongodb://127.0.0.1:27017/gbvms',
       REDIS_URL: 'redis://127.0.0.1:6379',
@@ -34,6 +36,7 @@ describe('configuration', () => {
     assert.equal(c.sip.id, '44030000002000000009');
     assert.equal(c.sip.port, 15060);
     assert.equal(c.sip.autoEnroll, false);
+    assert.equal(c.sip.nativeUdp, false);
     assert.deepEqual(c.sip.denyList, ['44030000001320000001', '44030000001320000002']);
     assert.equal(c.http.apiToken, 'a-long-token');
     assert.equal(c.mongoUrl, 'mongodb://127.0.0.1:27017/gbvms');

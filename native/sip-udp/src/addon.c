@@ -345,6 +345,17 @@ static int socket_address(int ipv6_socket, const char *address, uint16_t port, s
   return ipv6_socket && inet_pton(AF_INET6, address, &in6->sin6_addr) == 1 ? 0 : EINVAL;
 }
 
+/* An endpoint that failed to open: releases what open() had set up, throws, and returns NULL. */
+static napi_value discard(napi_env env, endpoint *ep, const char *code, const char *message) {
+  close(ep->fd);
+  table_free(&ep->table);
+  pthread_mutex_destroy(&ep->lock);
+  free(ep->user_agent);
+  free(ep);
+  napi_throw_error(env, code, message);
+  return NULL;
+}
+
 /* open(host, port, ipv6, receiveBufferBytes, userAgent, onDatagram) -> endpoint */
 static napi_value js_open(napi_env env, napi_callback_info info) {
   size_t argc = 6;
@@ -390,9 +401,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
 
   endpoint *ep = calloc(1, sizeof(endpoint));
-  if (ep == NULL || table_init(&ep->table) != 0) {
+  if (ep == NULL) {
     close(fd);
-    free(ep);
     napi_throw_error(env, "ENOMEM", "sip-udp: out of memory");
     return NULL;
   }
@@ -400,6 +410,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   ep->ipv6 = ipv6;
   pthread_mutex_init(&ep->lock, NULL);
   ep->user_agent = malloc(ua_len + 1);
+  if (ep->user_agent == NULL || table_init(&ep->table) != 0) return discard(env, ep, "ENOMEM", "sip-udp: out of memory");
   napi_get_value_string_latin1(env, argv[4], ep->user_agent, ua_len + 1, &ua_len);
   ep->config.user_agent = ep->user_agent;
   ep->config.user_agent_len = ua_len;
@@ -415,12 +426,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   int ready = ep->wake != NULL && napi_get_uv_event_loop(env, &loop) == napi_ok && uv_async_init(loop, ep->wake, deliver) == 0;
   if (!ready) {
     free(ep->wake);
-    close(fd);
-    table_free(&ep->table);
-    free(ep->user_agent);
-    free(ep);
-    napi_throw_error(env, "EIO", "sip-udp: cannot set up the delivery to JavaScript");
-    return NULL;
+    return discard(env, ep, "EIO", "sip-udp: cannot set up the delivery to JavaScript");
   }
   ep->wake->data = ep;
   napi_create_reference(env, argv[5], 1, &ep->on_datagram);
@@ -431,12 +437,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     uv_close((uv_handle_t *)ep->wake, free_handle);
     napi_delete_reference(env, ep->on_datagram);
     napi_async_destroy(env, ep->async_context);
-    close(fd);
-    table_free(&ep->table);
-    free(ep->user_agent);
-    free(ep);
-    napi_throw_error(env, "EIO", "sip-udp: cannot start the receive thread");
-    return NULL;
+    return discard(env, ep, "EIO", "sip-udp: cannot start the receive thread");
   }
   napi_value external;
   CHECK(env, napi_create_external(env, ep, finalize_endpoint, NULL, &external));

@@ -2,7 +2,7 @@
  * The keepalive fast path: recognizes a GB/T 28181 keepalive MESSAGE (the usual layout only) and
  * writes its 200 OK, with no allocation. Anything it is not sure of is left to the JavaScript
  * SIP stack, which handles every message; this code only ever answers a subset of what that
- * stack would answer the same way (test/sip/transport/native-udp-differential.test.ts checks it).
+ * stack would answer the same way (test/sip/transport/keepalive-lane-differential.test.ts checks it).
  */
 #ifndef GBVMS_KEEPALIVE_H
 #define GBVMS_KEEPALIVE_H
