@@ -243,6 +243,7 @@ export class DeviceSubscriptions {
     const dialog = entry.dialog;
     if (dialog === null) return this.start(entry);
     const { info } = entry;
+    const generation = entry.generation;
     let response: SipResponse | null = null;
     let failure: string;
     try {
@@ -259,6 +260,8 @@ export class DeviceSubscriptions {
     } catch (err) {
       failure = err instanceof SipTimeoutError ? 'no answer' : err instanceof Error ? err.message : String(err);
     }
+    // Unsubscribed (or started over) while the refresh was on its way: there is nothing left to refresh.
+    if (generation !== entry.generation || this.entries.get(keyOf(info.deviceId, info.kind)) !== entry) return;
     if (response !== null && response.status >= 200 && response.status < 300 && entry.dialog === dialog) {
       this.accepted(entry, response, 'subscription refreshed');
       return;

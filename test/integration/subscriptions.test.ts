@@ -105,6 +105,8 @@ describe('device subscriptions', () => {
     assert.equal(res.status, 201);
     const view = (await res.json()) as SubscriptionView;
     assert.ok(view.expiresAt !== null && view.expiresAt <= Date.now() + 2_100, 'the granted (shorter) Expires is used');
+    // The device holds its answers: the DELETE below comes while the refresh is still in flight.
+    cam.subscriptions.answerDelayMs = 300;
     const sub = await refreshed;
     assert.ok(Date.now() < sub.expiresAt, 'refreshed while still valid');
     assert.equal(cam.subscriptions.list('Alarm').length, 1, 'in the same dialog');
@@ -112,6 +114,9 @@ describe('device subscriptions', () => {
     const ended = new Promise<SimSubscription>((resolve) => cam.subscriptions.once('unsubscribe', resolve));
     assert.equal((await server.api(`/api/v1/devices/${cam.deviceId}/subscriptions/alarm`, { method: 'DELETE' })).status, 204);
     await ended;
+    // The refresh's late 200 must not bring the subscription back (it once started a new one).
+    await new Promise((r) => setTimeout(r, 800));
+    cam.subscriptions.answerDelayMs = 0;
     assert.equal(cam.subscriptions.list('Alarm').length, 0);
     const listed = (await (await server.api(`/api/v1/devices/${cam.deviceId}/subscriptions`)).json()) as { items: SubscriptionView[] };
     assert.equal(listed.items.some((s) => s.kind === 'alarm'), false);

@@ -97,6 +97,8 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private keepaliveStartTimer: NodeJS.Timeout | undefined;
   private readonly serverTransactions = new Map<string, { bytes: Buffer; at: number }>();
+  /** Requests whose answer is being held back (SimSubscriptions.answerDelayMs). */
+  private readonly holding = new Set<string>();
   private stopped = false;
   private readonly calls: SimCalls;
   /** Voice broadcast sessions (./broadcast): events 'start' and 'end', stats(), hangup(). */
@@ -440,6 +442,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
       reply(previous.bytes);
       return;
     }
+    if (this.holding.has(key)) return;
     if (message.method === 'ACK') {
       this.calls.onAck(message);
       return;
@@ -459,6 +462,17 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     }
     if (message.method === 'SUBSCRIBE') {
       const subscribed = this.subscriptions.onSubscribe(message);
+      const delay = this.subscriptions.answerDelayMs;
+      if (delay > 0) {
+        // Retransmissions meanwhile get nothing, as from a device still working on it.
+        this.holding.add(key);
+        setTimeout(() => {
+          this.holding.delete(key);
+          this.rememberServerTransaction(key, subscribed);
+          reply(subscribed);
+        }, delay);
+        return;
+      }
       this.rememberServerTransaction(key, subscribed);
       reply(subscribed);
       return;

@@ -133,6 +133,8 @@ export class SimSubscriptions extends EventEmitter<SimSubscriptionEvents> {
   readonly refuse = new Set<string>();
   /** Caps the Expires granted (to make the platform refresh early). */
   maxExpiresSec: number | undefined;
+  /** Holds every answer to a SUBSCRIBE this long (a slow device: the platform's request stays in flight). */
+  answerDelayMs = 0;
   /** Every Response Alarm the platform sent. */
   readonly alarmResponses: Array<{ sn: string; deviceId: string; result: string | undefined }> = [];
   private sn = 5000;
