@@ -4,7 +4,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg python3 
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-# The native SIP UDP reader (an optional dependency, built by node-gyp with the g++ above).
+# The native SIP and RTP UDP readers (optional dependencies, built by node-gyp with the g++ above).
 COPY native ./native
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY config ./config

@@ -130,6 +130,14 @@ export const configSchema = z.object({
       /** Run RTP, demux and outputs in a worker thread (true) or on the main thread (debugging only). */
       worker: z.boolean().default(true),
       udpReceiveBufferBytes: z.number().int().min(65536).default(4 * 1024 * 1024),
+      /**
+       * Read RTP over UDP with the native addon (native/rtp-recv): one thread drains every
+       * stream's socket with recvmmsg and hands JavaScript a batch every `nativeBatchMs` (ADR 0022).
+       * Falls back to Node.js, with a log line, when the addon is not built.
+       */
+      nativeRtp: z.boolean().default(true),
+      /** The native reader's pause between batches: latency added to live video against CPU saved. */
+      nativeBatchMs: z.number().int().min(0).max(200).default(20),
       /** Which SSRC a receive port accepts: the first one seen, only the answered one, or any. */
       ssrcPolicy: z.enum(['first', 'expected', 'any']).default('first'),
     })

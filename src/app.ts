@@ -402,6 +402,8 @@ async function startMediaNode(config: Config, urlSecret: string, logger: Logger)
     httpPort: config.media.httpPort,
     rtspPort: config.media.rtspPort,
     udpReceiveBufferBytes: config.media.udpReceiveBufferBytes,
+    nativeRtp: config.media.nativeRtp,
+    nativeBatchMs: config.media.nativeBatchMs,
     ssrcPolicy: config.media.ssrcPolicy,
     rtpTimeoutMs: config.live.rtpTimeoutSec * 1000,
     // A playback gets at least 10 s for its first viewer to connect.

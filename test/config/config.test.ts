@@ -15,6 +15,7 @@ describe('configuration', () => {
     assert.equal(c.mongoUrl, undefined);
     assert.equal(c.redisUrl, undefined);
     assert.equal(c.sip.nativeUdp, true, 'keepalives answered by the native reader when it is built');
+    assert.deepEqual([c.media.nativeRtp, c.media.nativeBatchMs], [true, 20], 'RTP over UDP read by the native thread, 20 ms batches');
   });
 
   test('environment variables override the defaults', () => {
@@ -29,6 +30,8 @@ describe('configuration', () => {
       GBVMS_DATA_DIR: '/tmp/x',
       GBVMS_SIP_AUTO_ENROLL: 'false',
       GBVMS_SIP_NATIVE_UDP: 'false',
+      GBVMS_MEDIA_NATIVE_RTP: 'false',
+      GBVMS_MEDIA_NATIVE_BATCH_MS: '5',
       GBVMS_SIP_DENY_LIST: '44030000001320000001, 44030000001320000002',
       MONGO_URL: 'mongodb://127.0.0.1:27017/gbvms',
       REDIS_URL: 'redis://127.0.0.1:6379',
@@ -37,6 +40,7 @@ describe('configuration', () => {
     assert.equal(c.sip.port, 15060);
     assert.equal(c.sip.autoEnroll, false);
     assert.equal(c.sip.nativeUdp, false);
+    assert.deepEqual([c.media.nativeRtp, c.media.nativeBatchMs], [false, 5]);
     assert.deepEqual(c.sip.denyList, ['44030000001320000001', '44030000001320000002']);
     assert.equal(c.http.apiToken, 'a-long-token');
     assert.equal(c.mongoUrl, 'mongodb://127.0.0.1:27017/gbvms');

@@ -1,8 +1,10 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import type { Logger } from '../../logger';
 import { errnoOf, RtpIngestError } from './errors';
+import { sharedRtpReader, type NativeUdpSocket } from './native-rtp-recv';
 import { RtpIngest } from './rtp-ingest';
-import type { RtpIngestOptions } from './types';
+import type { RtpIngestOptions, RtpIngestStats } from './types';
 
 const DEFAULT_RECEIVE_BUFFER = 4 * 1024 * 1024;
 const DEFAULT_REORDER_DELAY_MS = 100;
@@ -12,11 +14,17 @@ const DEFAULT_REORDER_DELAY_MS = 100;
  * sender; others are counted as `sourceMismatches` (unless the policy is 'any'). When the SSRC
  * switches (the answered SSRC shows up) the sender is taken anew from that packet.
  *
- * Each datagram arrives in a Buffer of its own (dgram allocates one per message, sized to it),
- * so payload views can be kept by the demuxer until their frame is emitted.
+ * With `nativeRtp` the socket is read by native/rtp-recv's thread, which hands over a batch of
+ * datagrams every few milliseconds instead of waking JavaScript for each (ADR 0022); without the
+ * addon built, Node's dgram reads it (logged once).
+ *
+ * Each datagram arrives in a Buffer of its own (dgram allocates one per message, sized to it) or
+ * as a view into its batch, never reused, so payload views can be kept by the demuxer until
+ * their frame is emitted.
  */
 export class UdpRtpIngest extends RtpIngest {
   private socket: Socket | undefined;
+  private native: NativeUdpSocket | undefined;
   private starting: Promise<void> | undefined;
   private readonly lockSource: boolean;
   private sourceAddress = '';
@@ -29,6 +37,7 @@ export class UdpRtpIngest extends RtpIngest {
   }
 
   get localPort(): number {
+    if (this.native) return this.native.port;
     try {
       return this.socket?.address().port ?? 0;
     } catch {
@@ -43,7 +52,15 @@ export class UdpRtpIngest extends RtpIngest {
     return this.starting;
   }
 
+  override get stats(): RtpIngestStats {
+    const stats = super.stats;
+    stats.reader = this.native ? 'native' : 'node';
+    if (this.native) stats.readerDropped = this.native.dropped;
+    return stats;
+  }
+
   private async bind(): Promise<void> {
+    if (this.options.nativeRtp === true && this.bindNative()) return;
     const { host, port } = this.options;
     const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
     try {
@@ -65,9 +82,36 @@ export class UdpRtpIngest extends RtpIngest {
     }
     this.socket = socket;
     socket.on('error', (err) => this.log.warn({ err }, 'UDP RTP socket error'));
-    socket.on('message', this.onMessage);
+    socket.on('message', this.onNodeMessage);
     this.applyReceiveBuffer(socket);
     this.log.info({ host, port: this.localPort }, 'receiving RTP over UDP');
+  }
+
+  /** True when native/rtp-recv took the socket; false when the addon is not there (Node reads then). */
+  private bindNative(): boolean {
+    const reader = sharedRtpReader(this.options.nativeBatchMs);
+    if (reader instanceof Error) {
+      warnNoAddonOnce(this.log, reader);
+      return false;
+    }
+    const { host, port } = this.options;
+    const wanted = this.options.udpReceiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER;
+    try {
+      this.native = reader.open(host, port, wanted, this.onMessage);
+    } catch (err) {
+      const errno = errnoOf(err);
+      throw new RtpIngestError('bind-failed', `stream ${this.streamId}: cannot bind UDP ${host}:${port} (${errno})`, errno);
+    }
+    if (this.closed) {
+      this.native.close();
+      this.native = undefined;
+      throw new RtpIngestError('closed', `stream ${this.streamId}: closed while binding`);
+    }
+    if (wanted > 0 && this.native.receiveBufferBytes < wanted) {
+      this.log.warn({ wanted, granted: this.native.receiveBufferBytes }, 'the OS granted a smaller UDP receive buffer than asked for; raise net.core.rmem_max to avoid loss in bursts');
+    }
+    this.log.info({ host, port: this.localPort, reader: 'native' }, 'receiving RTP over UDP');
+    return true;
   }
 
   private applyReceiveBuffer(socket: Socket): void {
@@ -87,27 +131,31 @@ export class UdpRtpIngest extends RtpIngest {
     }
   }
 
-  private readonly onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+  private readonly onNodeMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+    this.onMessage(msg, rinfo.address, rinfo.port);
+  };
+
+  private readonly onMessage = (msg: Buffer, address: string, port: number): void => {
     if (this.closed) return;
     const packet = this.admit(msg);
     if (packet === null) return;
     if (this.lockSource) {
       if (this.switched || this.sourcePort < 0) {
-        this.sourceAddress = rinfo.address;
-        this.sourcePort = rinfo.port;
-        this.remote = `${rinfo.address}:${rinfo.port}`;
+        this.sourceAddress = address;
+        this.sourcePort = port;
+        this.remote = `${address}:${port}`;
         this.isConnected = true;
         this.log.info({ remote: this.remote, ssrc: packet.ssrc }, 'RTP sender locked');
-      } else if (rinfo.port !== this.sourcePort || rinfo.address !== this.sourceAddress) {
+      } else if (port !== this.sourcePort || address !== this.sourceAddress) {
         this.counters.sourceMismatches++;
         if (!this.warnedSource) {
           this.warnedSource = true;
-          this.log.warn({ from: `${rinfo.address}:${rinfo.port}`, sender: this.remote }, 'dropping RTP from a second source address (logged once)');
+          this.log.warn({ from: `${address}:${port}`, sender: this.remote }, 'dropping RTP from a second source address (logged once)');
         }
         return;
       }
     } else if (!this.isConnected) {
-      this.remote = `${rinfo.address}:${rinfo.port}`;
+      this.remote = `${address}:${port}`;
       this.isConnected = true;
     }
     this.accept(packet, msg.length);
@@ -115,10 +163,11 @@ export class UdpRtpIngest extends RtpIngest {
 
   protected async closeSockets(): Promise<void> {
     await this.starting?.catch(() => undefined);
+    this.native?.close();
     const socket = this.socket;
     this.socket = undefined;
     if (!socket) return;
-    socket.off('message', this.onMessage);
+    socket.off('message', this.onNodeMessage);
     await new Promise<void>((resolve) => {
       try {
         socket.close(() => resolve());
@@ -127,6 +176,14 @@ export class UdpRtpIngest extends RtpIngest {
       }
     });
   }
+}
+
+let warnedNoAddon = false;
+
+function warnNoAddonOnce(log: Logger, err: Error): void {
+  if (warnedNoAddon) return;
+  warnedNoAddon = true;
+  log.warn({ err: err.message }, 'native/rtp-recv is not built; RTP over UDP is read by Node.js (more CPU per stream)');
 }
 
 function closeQuietly(socket: Socket): void {

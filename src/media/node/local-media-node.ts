@@ -106,6 +106,8 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
       ...(request.expectedSsrc !== undefined ? { expectedSsrc: request.expectedSsrc } : {}),
       ssrcPolicy: this.options.ssrcPolicy,
       udpReceiveBufferBytes: this.options.udpReceiveBufferBytes,
+      nativeRtp: this.options.nativeRtp,
+      nativeBatchMs: this.options.nativeBatchMs,
       logger: this.logger,
     });
     const stream: NodeStream = { request, pipeline, openedAt: Date.now(), firstFrameAt: null, recorder: null };

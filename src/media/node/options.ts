@@ -7,6 +7,9 @@ export interface MediaNodeOptions {
   httpPort: number;
   rtspPort: number;
   udpReceiveBufferBytes: number;
+  /** Read RTP over UDP with native/rtp-recv when it is built (ADR 0022), in batches this many ms apart. */
+  nativeRtp: boolean;
+  nativeBatchMs: number;
   ssrcPolicy: SsrcPolicy;
   rtpTimeoutMs: number;
   /** Secret of the playback URL tokens; null turns the check off. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { RtpIngestError } from '../../../src/media/ingest/errors';
 import type { StreamPipeline } from '../../../src/media/ingest/stream-pipeline';
 import { buildRtpPacket } from '../../../src/media/rtp/packet';
@@ -24,6 +24,8 @@ import {
 } from './helpers';
 
 const SSRC = 0x0200_0000 + 1234;
+/** Which reader the suite below runs against: Node's dgram, or native/rtp-recv's thread (ADR 0022). */
+let nativeRtp = false;
 const open: StreamPipeline[] = [];
 const senders: ReturnType<typeof createSocket>[] = [];
 
@@ -33,9 +35,10 @@ after(async () => {
 });
 
 async function udpPipeline(options: Parameters<typeof pipelineWithSink>[0] = { transport: 'udp' }): Promise<OpenPipeline & { port: number }> {
-  const opened = pipelineWithSink(options);
+  const opened = pipelineWithSink({ nativeRtp, ...options });
   open.push(opened.pipeline);
   await opened.pipeline.start();
+  assert.equal(opened.pipeline.stats.ingest.reader, nativeRtp ? 'native' : 'node', 'the reader under test reads the socket (a native build is required)');
   return { ...opened, port: opened.pipeline.localPort };
 }
 
@@ -56,7 +59,11 @@ function jostle(packets: readonly Buffer[], seed: number): Buffer[] {
   return out;
 }
 
-describe('RTP over UDP into a MediaSource', () => {
+for (const reader of ['node', 'native'] as const) describe(`RTP over UDP into a MediaSource (${reader} reader)`, () => {
+  before(() => {
+    nativeRtp = reader === 'native';
+  });
+
   test('an H.264 clip sent over UDP comes out as its 50 frames, key frame first, 640x360', { skip }, async () => {
     const clip = h264Clip();
     const { pipeline, sink, port } = await udpPipeline();
@@ -194,7 +201,8 @@ describe('RTP over UDP into a MediaSource', () => {
     const { packets } = rtpOf(clip, SSRC);
     const camera = await sender();
     await sendUdp(camera, packets.slice(0, 3), port);
-    assert.equal(pipeline.stats.ingest.ssrcMismatches, 3, 'within the lock time the first SSRC holds');
+    await waitFor('the 3 packets', () => pipeline.stats.ingest.ssrcMismatches === 3);
+    assert.equal(pipeline.stats.ingest.ssrc, 0xdead, 'within the lock time the first SSRC holds');
     await delay(200);
     await sendUdp(camera, packets, port);
     await waitFor('50 frames', () => sink.video.length === 50);
@@ -320,7 +328,7 @@ describe('RTP over UDP into a MediaSource', () => {
   test('a port already bound fails start() with a clear bind error', async () => {
     const holder = await udpSender();
     senders.push(holder);
-    const { pipeline } = pipelineWithSink({ transport: 'udp', port: holder.address().port });
+    const { pipeline } = pipelineWithSink({ transport: 'udp', nativeRtp, port: holder.address().port });
     open.push(pipeline);
     await assert.rejects(pipeline.start(), (err: unknown) => {
       assert.ok(err instanceof RtpIngestError);

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "rtp_recv",
+      "sources": ["src/addon.c"],
+      "cflags": ["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter"],
+      "libraries": ["-lpthread"]
+    }
+  ]
+}

@@ -1,0 +1,575 @@
+/*
+ * RTP over UDP, read by one thread per JavaScript environment (the media worker) and handed to
+ * JavaScript in batches. A 2 Mbit/s camera sends ~180 datagrams a second; Node's dgram wakes the
+ * event loop and enters V8 for each, which at 50 streams costs more than ZLMediaKit's whole
+ * pipeline (bench/media-receive-floor.ts). Here one thread waits on all the stream sockets with
+ * epoll, drains each ready one with recvmmsg, and after handing over a batch sleeps a few
+ * milliseconds so that the next round finds several packets per socket: JavaScript gets one call
+ * per round with every socket's datagrams, each socket's in one Buffer
+ * (docs/decisions/0022-native-rtp-receive.md).
+ *
+ * Batch format, per datagram: u16 length, u16 source port, u8 address family (4 or 6), the
+ * address (4 or 16 bytes), the datagram. Integers big-endian.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <node_api.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define BATCH 32
+#define SLOT 65536
+#define RECORD_HEADER_MAX (2 + 2 + 1 + 16)
+/* A socket's datagrams waiting for JavaScript; beyond this they are dropped and counted, as a full kernel buffer would. */
+#define MAX_PENDING_BYTES (8u * 1024u * 1024u)
+#define INDEX_BITS 20
+#define INDEX_MASK ((1u << INDEX_BITS) - 1u)
+#define STOP_TAG UINT64_MAX
+
+typedef struct {
+  uint32_t id; /* generation << INDEX_BITS | index; 0 = free slot */
+  int fd;
+  uint8_t *pending;
+  size_t pending_len, pending_cap;
+  uint64_t datagrams, bytes, dropped;
+} rtp_socket;
+
+typedef struct {
+  int epfd, evfd;
+  pthread_t thread;
+  int running; /* the thread runs: set before it starts, cleared by stop() */
+  int stopped;
+  int hook_registered;
+  uint32_t interval_ms;
+  pthread_mutex_t lock;
+  /* Guarded by lock. */
+  rtp_socket *slots;
+  uint32_t slot_count, slot_cap, generation, open_count;
+  int scheduled; /* a delivery has been asked for and has not run yet */
+  uv_async_t *wake;
+  napi_env env;
+  napi_ref on_batches;
+  napi_async_context async_context;
+} reader;
+
+static const char *errno_code(int err) {
+  switch (err) {
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EACCES: return "EACCES";
+    case EINVAL: return "EINVAL";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case EMFILE: return "EMFILE";
+    case ENOMEM: return "ENOMEM";
+    default: return "EIO";
+  }
+}
+
+static void throw_errno(napi_env env, int err, const char *what) {
+  char message[160];
+  snprintf(message, sizeof message, "rtp-recv: %s: %s", what, strerror(err));
+  napi_throw_error(env, errno_code(err), message);
+}
+
+static rtp_socket *lookup(reader *r, uint32_t id) {
+  uint32_t index = id & INDEX_MASK;
+  if (id == 0 || index >= r->slot_count || r->slots[index].id != id) return NULL;
+  return &r->slots[index];
+}
+
+static void put16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+
+/* Appends one datagram to the socket's batch, with its source; 0 when it had to be dropped. */
+static int append(rtp_socket *s, const uint8_t *data, size_t len, const struct sockaddr_storage *from) {
+  uint8_t header[RECORD_HEADER_MAX];
+  size_t header_len;
+  if (from->ss_family == AF_INET) {
+    const struct sockaddr_in *in = (const struct sockaddr_in *)from;
+    put16(header + 2, ntohs(in->sin_port));
+    header[4] = 4;
+    memcpy(header + 5, &in->sin_addr, 4);
+    header_len = 9;
+  } else {
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)from;
+    put16(header + 2, ntohs(in6->sin6_port));
+    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+      header[4] = 4;
+      memcpy(header + 5, &in6->sin6_addr.s6_addr[12], 4);
+      header_len = 9;
+    } else {
+      header[4] = 6;
+      memcpy(header + 5, &in6->sin6_addr, 16);
+      header_len = 21;
+    }
+  }
+  put16(header, (uint16_t)len);
+  size_t need = s->pending_len + header_len + len;
+  if (need > MAX_PENDING_BYTES) return 0;
+  if (need > s->pending_cap) {
+    size_t cap = s->pending_cap == 0 ? 16384 : s->pending_cap;
+    while (cap < need) cap *= 2;
+    uint8_t *grown = realloc(s->pending, cap);
+    if (grown == NULL) return 0;
+    s->pending = grown;
+    s->pending_cap = cap;
+  }
+  memcpy(s->pending + s->pending_len, header, header_len);
+  memcpy(s->pending + s->pending_len + header_len, data, len);
+  s->pending_len = need;
+  return 1;
+}
+
+/* Reads what the socket holds (the caller holds the lock). */
+static void drain(rtp_socket *s, uint8_t *buffers, struct mmsghdr *msgs, struct iovec *iov, struct sockaddr_storage *addrs) {
+  for (;;) {
+    for (int i = 0; i < BATCH; i++) {
+      iov[i].iov_base = buffers + (size_t)i * SLOT;
+      iov[i].iov_len = SLOT;
+      memset(&msgs[i], 0, sizeof msgs[i]);
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_name = &addrs[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof addrs[i];
+    }
+    int n = recvmmsg(s->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+    if (n <= 0) return; /* EAGAIN, or an error the next round sees again (ICMP errors are read off here) */
+    for (int i = 0; i < n; i++) {
+      if (msgs[i].msg_hdr.msg_namelen == 0) continue;
+      size_t len = msgs[i].msg_len;
+      if (append(s, iov[i].iov_base, len, &addrs[i])) {
+        s->datagrams++;
+        s->bytes += len;
+      } else {
+        s->dropped++;
+      }
+    }
+    if (n < BATCH) return; /* drained: the next recvmmsg would only say EAGAIN */
+  }
+}
+
+static void *receive_loop(void *arg) {
+  reader *r = arg;
+  uint8_t *buffers = malloc((size_t)BATCH * SLOT);
+  struct mmsghdr msgs[BATCH];
+  struct iovec iov[BATCH];
+  struct sockaddr_storage addrs[BATCH];
+  struct epoll_event events[256];
+  if (buffers == NULL) return NULL;
+  while (__atomic_load_n(&r->running, __ATOMIC_ACQUIRE)) {
+    int n = epoll_wait(r->epfd, events, 256, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    int got = 0, wake = 0;
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < n; i++) {
+      if (events[i].data.u64 == STOP_TAG) continue;
+      rtp_socket *s = lookup(r, (uint32_t)events[i].data.u64);
+      if (s == NULL) continue; /* closed since epoll_wait returned */
+      drain(s, buffers, msgs, iov, addrs);
+      if (s->pending_len > 0) got = 1;
+    }
+    if (got && !r->scheduled) {
+      r->scheduled = 1;
+      wake = 1;
+    }
+    pthread_mutex_unlock(&r->lock);
+    if (wake) uv_async_send(r->wake);
+    if (got) {
+      /* Let the next packets gather in the kernel buffers; a stop request cuts the pause short. */
+      struct pollfd stop = {.fd = r->evfd, .events = POLLIN};
+      poll(&stop, 1, (int)r->interval_ms);
+    }
+  }
+  free(buffers);
+  return NULL;
+}
+
+static void finalize_batch(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
+/* On the JavaScript thread: hands every socket's batch to the callback, in one call. */
+static void deliver(uv_async_t *handle) {
+  reader *r = handle->data;
+  if (r == NULL || r->stopped) return;
+  napi_env env = r->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value batches;
+  uint32_t count = 0;
+  napi_create_array(env, &batches);
+  pthread_mutex_lock(&r->lock);
+  r->scheduled = 0;
+  for (uint32_t i = 0; i < r->slot_count; i++) {
+    rtp_socket *s = &r->slots[i];
+    if (s->id == 0 || s->pending_len == 0) continue;
+    napi_value id, buffer;
+    napi_create_uint32(env, s->id, &id);
+    if (napi_create_external_buffer(env, s->pending_len, s->pending, finalize_batch, NULL, &buffer) != napi_ok) {
+      /* Cannot hand it over: drop the batch as a closed socket would. */
+      s->dropped++;
+      free(s->pending);
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+    } else {
+      napi_set_element(env, batches, count++, id);
+      napi_set_element(env, batches, count++, buffer);
+    }
+    s->pending = NULL;
+    s->pending_len = s->pending_cap = 0;
+  }
+  pthread_mutex_unlock(&r->lock);
+  if (count > 0) {
+    napi_value callback, receiver;
+    napi_get_reference_value(env, r->on_batches, &callback);
+    napi_get_global(env, &receiver);
+    if (napi_make_callback(env, r->async_context, receiver, callback, 1, &batches, NULL) == napi_pending_exception) {
+      napi_value err;
+      napi_get_and_clear_last_exception(env, &err);
+      napi_fatal_exception(env, err);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void free_handle(uv_handle_t *handle) { free(handle); }
+
+static void close_slot(reader *r, rtp_socket *s) {
+  epoll_ctl(r->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+  close(s->fd);
+  free(s->pending);
+  s->pending = NULL;
+  s->pending_len = s->pending_cap = 0;
+  s->id = 0;
+  s->fd = -1;
+  r->open_count--;
+}
+
+/* Stops the thread and closes every socket; on the JavaScript thread. Idempotent. */
+static void stop(reader *r) {
+  if (r->stopped) return;
+  r->stopped = 1;
+  __atomic_store_n(&r->running, 0, __ATOMIC_RELEASE);
+  uint64_t one = 1;
+  if (write(r->evfd, &one, sizeof one) < 0) { /* the thread then ends at its next epoll_wait */ }
+  pthread_join(r->thread, NULL);
+  pthread_mutex_lock(&r->lock);
+  for (uint32_t i = 0; i < r->slot_count; i++) {
+    if (r->slots[i].id != 0) close_slot(r, &r->slots[i]);
+  }
+  pthread_mutex_unlock(&r->lock);
+  close(r->epfd);
+  close(r->evfd);
+  r->wake->data = NULL;
+  uv_close((uv_handle_t *)r->wake, free_handle);
+  r->wake = NULL;
+  napi_delete_reference(r->env, r->on_batches);
+  napi_async_destroy(r->env, r->async_context);
+}
+
+/* The environment is going away (a worker ends): the thread must not outlive its event loop. */
+static void cleanup_hook(void *arg) {
+  reader *r = arg;
+  r->hook_registered = 0;
+  stop(r);
+}
+
+static void finalize_reader(napi_env env, void *data, void *hint) {
+  (void)hint;
+  reader *r = data;
+  if (r->hook_registered) napi_remove_env_cleanup_hook(env, cleanup_hook, r);
+  stop(r);
+  pthread_mutex_destroy(&r->lock);
+  free(r->slots);
+  free(r);
+}
+
+/* The reader of argv[0]; NULL after throwing, or (without throwing) when it is stopped and `stopped_ok`. */
+static reader *reader_arg(napi_env env, napi_callback_info info, size_t expected, napi_value *argv, int stopped_ok) {
+  size_t argc = expected;
+  napi_value args[8];
+  if (expected > 8 || napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < expected) {
+    napi_throw_type_error(env, NULL, "rtp-recv: wrong arguments");
+    return NULL;
+  }
+  void *r = NULL;
+  if (napi_get_value_external(env, args[0], &r) != napi_ok || r == NULL) {
+    napi_throw_type_error(env, NULL, "rtp-recv: not a reader");
+    return NULL;
+  }
+  for (size_t i = 0; i < expected; i++) argv[i] = args[i];
+  if (((reader *)r)->stopped) {
+    if (stopped_ok) return NULL;
+    napi_throw_error(env, "ERR_CLOSED", "rtp-recv: the reader is closed");
+    return NULL;
+  }
+  return r;
+}
+
+/* createReader(onBatches, intervalMs) -> reader */
+static napi_value js_create_reader(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  uint32_t interval_ms = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_get_value_uint32(env, argv[1], &interval_ms) != napi_ok) {
+    napi_throw_type_error(env, NULL, "rtp-recv: createReader(onBatches, intervalMs)");
+    return NULL;
+  }
+  reader *r = calloc(1, sizeof(reader));
+  if (r == NULL) {
+    throw_errno(env, ENOMEM, "createReader");
+    return NULL;
+  }
+  r->interval_ms = interval_ms > 1000 ? 1000 : interval_ms;
+  r->env = env;
+  r->epfd = epoll_create1(EPOLL_CLOEXEC);
+  r->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  r->wake = malloc(sizeof(uv_async_t));
+  uv_loop_t *loop = NULL;
+  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = STOP_TAG};
+  int ready = r->epfd >= 0 && r->evfd >= 0 && r->wake != NULL && epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->evfd, &ev) == 0 &&
+              napi_get_uv_event_loop(env, &loop) == napi_ok && uv_async_init(loop, r->wake, deliver) == 0;
+  if (!ready) {
+    int err = errno;
+    if (r->epfd >= 0) close(r->epfd);
+    if (r->evfd >= 0) close(r->evfd);
+    free(r->wake);
+    free(r);
+    throw_errno(env, err ? err : EIO, "createReader");
+    return NULL;
+  }
+  r->wake->data = r;
+  uv_unref((uv_handle_t *)r->wake); /* no socket open: the reader keeps nothing alive */
+  pthread_mutex_init(&r->lock, NULL);
+  napi_value name, resource;
+  napi_create_string_utf8(env, "rtp-recv batch", NAPI_AUTO_LENGTH, &name);
+  napi_create_object(env, &resource);
+  napi_create_reference(env, argv[0], 1, &r->on_batches);
+  napi_async_init(env, resource, name, &r->async_context);
+  r->running = 1;
+  if (pthread_create(&r->thread, NULL, receive_loop, r) != 0) {
+    r->running = 0;
+    r->stopped = 1;
+    close(r->epfd);
+    close(r->evfd);
+    uv_close((uv_handle_t *)r->wake, free_handle);
+    napi_delete_reference(env, r->on_batches);
+    napi_async_destroy(env, r->async_context);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+    throw_errno(env, EIO, "cannot start the receive thread");
+    return NULL;
+  }
+  napi_add_env_cleanup_hook(env, cleanup_hook, r);
+  r->hook_registered = 1;
+  napi_value external;
+  if (napi_create_external(env, r, finalize_reader, NULL, &external) != napi_ok) return NULL;
+  return external;
+}
+
+static int socket_address(int ipv6, const char *address, uint16_t port, struct sockaddr_storage *out, socklen_t *len) {
+  memset(out, 0, sizeof *out);
+  if (!ipv6) {
+    struct sockaddr_in *in = (struct sockaddr_in *)out;
+    in->sin_family = AF_INET;
+    in->sin_port = htons(port);
+    *len = sizeof *in;
+    return inet_pton(AF_INET, address, &in->sin_addr) == 1 ? 0 : EINVAL;
+  }
+  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
+  in6->sin6_family = AF_INET6;
+  in6->sin6_port = htons(port);
+  *len = sizeof *in6;
+  return inet_pton(AF_INET6, address, &in6->sin6_addr) == 1 ? 0 : EINVAL;
+}
+
+static napi_value socket_info(napi_env env, rtp_socket *s) {
+  struct sockaddr_storage addr;
+  socklen_t len = sizeof addr;
+  int rcvbuf = 0;
+  socklen_t optlen = sizeof rcvbuf;
+  getsockname(s->fd, (struct sockaddr *)&addr, &len);
+  getsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &optlen);
+  uint16_t port = ntohs(addr.ss_family == AF_INET ? ((struct sockaddr_in *)&addr)->sin_port : ((struct sockaddr_in6 *)&addr)->sin6_port);
+  napi_value result, value;
+  napi_create_object(env, &result);
+  napi_create_uint32(env, s->id, &value);
+  napi_set_named_property(env, result, "id", value);
+  napi_create_uint32(env, port, &value);
+  napi_set_named_property(env, result, "port", value);
+  napi_create_uint32(env, (uint32_t)(rcvbuf / 2), &value); /* Linux reports twice what it granted for data */
+  napi_set_named_property(env, result, "receiveBufferBytes", value);
+  return result;
+}
+
+/* open(reader, host, port, ipv6, receiveBufferBytes) -> { id, port, receiveBufferBytes } */
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  reader *r = reader_arg(env, info, 5, argv, 0);
+  if (r == NULL) return NULL;
+  char host[64];
+  size_t host_len;
+  uint32_t port, rcvbuf;
+  bool ipv6;
+  if (napi_get_value_string_latin1(env, argv[1], host, sizeof host, &host_len) != napi_ok || host_len >= sizeof host - 1 ||
+      napi_get_value_uint32(env, argv[2], &port) != napi_ok || port > 65535 || napi_get_value_bool(env, argv[3], &ipv6) != napi_ok ||
+      napi_get_value_uint32(env, argv[4], &rcvbuf) != napi_ok) {
+    napi_throw_type_error(env, NULL, "rtp-recv: open(reader, host, port, ipv6, receiveBufferBytes)");
+    return NULL;
+  }
+  struct sockaddr_storage addr;
+  socklen_t addr_len;
+  if (socket_address(ipv6, host, (uint16_t)port, &addr, &addr_len) != 0) {
+    throw_errno(env, EINVAL, ipv6 ? "not an IPv6 address" : "not an IPv4 address");
+    return NULL;
+  }
+  int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    throw_errno(env, errno, "socket");
+    return NULL;
+  }
+  if (ipv6) {
+    int off = 0; /* dual stack, as Node's udp6 sockets */
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+  }
+  if (bind(fd, (struct sockaddr *)&addr, addr_len) != 0) {
+    int err = errno;
+    close(fd);
+    throw_errno(env, err, "bind");
+    return NULL;
+  }
+  if (rcvbuf > 0) {
+    int size = rcvbuf > INT32_MAX / 2 ? INT32_MAX / 2 : (int)rcvbuf;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  }
+  pthread_mutex_lock(&r->lock);
+  uint32_t index = 0;
+  while (index < r->slot_count && r->slots[index].id != 0) index++;
+  if (index == r->slot_count && r->slot_count == r->slot_cap) {
+    uint32_t cap = r->slot_cap == 0 ? 64 : r->slot_cap * 2;
+    rtp_socket *grown = cap > INDEX_MASK ? NULL : realloc(r->slots, cap * sizeof(rtp_socket));
+    if (grown == NULL) {
+      pthread_mutex_unlock(&r->lock);
+      close(fd);
+      throw_errno(env, ENOMEM, "too many sockets");
+      return NULL;
+    }
+    r->slots = grown;
+    r->slot_cap = cap;
+  }
+  if (index == r->slot_count) r->slot_count++;
+  r->generation = (r->generation + 1) & ((1u << (32 - INDEX_BITS)) - 1u);
+  if (r->generation == 0) r->generation = 1;
+  rtp_socket *s = &r->slots[index];
+  memset(s, 0, sizeof *s);
+  s->id = (r->generation << INDEX_BITS) | index;
+  s->fd = fd;
+  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id};
+  if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    int err = errno;
+    s->id = 0;
+    pthread_mutex_unlock(&r->lock);
+    close(fd);
+    throw_errno(env, err, "epoll_ctl");
+    return NULL;
+  }
+  if (r->open_count++ == 0) uv_ref((uv_handle_t *)r->wake);
+  napi_value result = socket_info(env, s);
+  pthread_mutex_unlock(&r->lock);
+  return result;
+}
+
+static int id_arg(napi_env env, napi_value value, uint32_t *id) {
+  if (napi_get_value_uint32(env, value, id) != napi_ok) {
+    napi_throw_type_error(env, NULL, "rtp-recv: a socket id is a number");
+    return -1;
+  }
+  return 0;
+}
+
+/* close(reader, id): datagrams not yet delivered are dropped. Closing twice does nothing. */
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  reader *r = reader_arg(env, info, 2, argv, 1);
+  uint32_t id;
+  if (r == NULL || id_arg(env, argv[1], &id) != 0) return NULL;
+  pthread_mutex_lock(&r->lock);
+  rtp_socket *s = lookup(r, id);
+  if (s != NULL) {
+    close_slot(r, s);
+    if (r->open_count == 0) uv_unref((uv_handle_t *)r->wake);
+  }
+  pthread_mutex_unlock(&r->lock);
+  return NULL;
+}
+
+/* stats(reader, id) -> { datagrams, bytes, dropped } or undefined once closed */
+static napi_value js_stats(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  reader *r = reader_arg(env, info, 2, argv, 1);
+  uint32_t id;
+  if (r == NULL || id_arg(env, argv[1], &id) != 0) return NULL;
+  pthread_mutex_lock(&r->lock);
+  rtp_socket *s = lookup(r, id);
+  double datagrams = s ? (double)s->datagrams : 0, bytes = s ? (double)s->bytes : 0, dropped = s ? (double)s->dropped : 0;
+  pthread_mutex_unlock(&r->lock);
+  napi_value result, value;
+  if (s == NULL) {
+    napi_get_undefined(env, &result);
+    return result;
+  }
+  napi_create_object(env, &result);
+  napi_create_double(env, datagrams, &value);
+  napi_set_named_property(env, result, "datagrams", value);
+  napi_create_double(env, bytes, &value);
+  napi_set_named_property(env, result, "bytes", value);
+  napi_create_double(env, dropped, &value);
+  napi_set_named_property(env, result, "dropped", value);
+  return result;
+}
+
+/* closeReader(reader): stops the thread and closes every socket. */
+static napi_value js_close_reader(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  reader *r = reader_arg(env, info, 1, argv, 1);
+  if (r == NULL) return NULL;
+  if (r->hook_registered) {
+    napi_remove_env_cleanup_hook(env, cleanup_hook, r);
+    r->hook_registered = 0;
+  }
+  stop(r);
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  static const struct {
+    const char *name;
+    napi_callback fn;
+  } functions[] = {
+      {"createReader", js_create_reader}, {"open", js_open}, {"close", js_close}, {"stats", js_stats}, {"closeReader", js_close_reader},
+  };
+  for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
+    napi_value fn;
+    if (napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].fn, NULL, &fn) != napi_ok) return NULL;
+    if (napi_set_named_property(env, exports, functions[i].name, fn) != napi_ok) return NULL;
+  }
+  return exports;
+}

@@ -1,0 +1,236 @@
+/**
+ * native/rtp-recv over real sockets: what its thread reads reaches JavaScript whole, in order,
+ * with its source, in batches; closing stops it; a stalled JavaScript thread costs datagrams
+ * (counted), not memory without bound. GBVMS_TEST_RTP_RECV_ADDON points at another build of the
+ * addon (native-asan.test.ts runs this file against a sanitizer build).
+ */
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import { createRequire } from 'node:module';
+import { after, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { formatIPv6, loadRtpRecvAddon, NativeRtpReader } from '../../../src/media/ingest/native-rtp-recv';
+import { closeUdp, delay, waitFor } from './helpers';
+
+type Addon = ConstructorParameters<typeof NativeRtpReader>[0];
+
+function addon(): Addon {
+  const path = process.env.GBVMS_TEST_RTP_RECV_ADDON;
+  if (path) return createRequire(import.meta.url)(path) as Addon;
+  const loaded = loadRtpRecvAddon();
+  if ('error' in loaded) throw new Error(`native/rtp-recv is not built (npm ci builds it with node-gyp): ${loaded.error.message}`);
+  return loaded.addon;
+}
+
+const readers: NativeRtpReader[] = [];
+const senders: Socket[] = [];
+after(async () => {
+  for (const r of readers) r.close();
+  await Promise.all(senders.map(closeUdp));
+});
+
+function reader(batchMs = 5): NativeRtpReader {
+  const r = new NativeRtpReader(addon(), batchMs);
+  readers.push(r);
+  return r;
+}
+
+async function sender(type: 'udp4' | 'udp6' = 'udp4'): Promise<Socket> {
+  const s = createSocket(type);
+  senders.push(s);
+  await new Promise<void>((resolve) => s.bind(0, type === 'udp4' ? '127.0.0.1' : '::1', () => resolve()));
+  return s;
+}
+
+function send(s: Socket, data: Buffer, port: number, host = '127.0.0.1'): Promise<void> {
+  return new Promise((resolve, reject) => s.send(data, port, host, (err) => (err ? reject(err) : resolve())));
+}
+
+interface Got {
+  data: Buffer;
+  address: string;
+  port: number;
+}
+
+test('datagrams of several sockets reach their handlers whole, in order, with their source', async () => {
+  const r = reader();
+  const got: Got[][] = [[], [], []];
+  const sockets = got.map((list) => r.open('127.0.0.1', 0, 1 << 20, (data, address, port) => list.push({ data: Buffer.from(data), address, port })));
+  const camera = await sender();
+  const sizes = [1, 12, 1400, 9000, 65000];
+  const sent: Buffer[][] = [[], [], []];
+  for (let i = 0; i < 60; i++) {
+    const which = i % 3;
+    const data = Buffer.alloc(sizes[i % sizes.length] ?? 1, i);
+    data.writeUInt8(which, 0);
+    sent[which]?.push(data);
+    await send(camera, data, sockets[which]?.port ?? 0);
+  }
+  await waitFor('all 60', () => got.reduce((n, l) => n + l.length, 0) === 60);
+  for (let k = 0; k < 3; k++) {
+    assert.deepEqual(
+      got[k]?.map((g) => g.data),
+      sent[k],
+      `socket ${k}: the same bytes in the same order`,
+    );
+    for (const g of got[k] ?? []) assert.deepEqual([g.address, g.port], ['127.0.0.1', camera.address().port]);
+  }
+  assert.equal(r.socketStats(sockets[0]?.id ?? 0)?.datagrams, 20);
+  for (const s of sockets) s.close();
+});
+
+test('a burst arrives in fewer JavaScript calls than datagrams (the point of the thread)', async () => {
+  const r = reader(20);
+  const turns: number[] = [];
+  let turn = 0;
+  const tick = setInterval(() => turn++, 1);
+  const socket = r.open('127.0.0.1', 0, 1 << 20, () => turns.push(turn));
+  const camera = await sender();
+  await Promise.all(Array.from({ length: 200 }, (_, i) => send(camera, Buffer.alloc(1000, i), socket.port)));
+  await waitFor('200 datagrams', () => turns.length === 200);
+  clearInterval(tick);
+  const calls = new Set(turns).size;
+  assert.ok(calls < 50, `200 datagrams in ${calls} event-loop turns`);
+  socket.close();
+});
+
+test('IPv6: the sender is named as Node names it', async () => {
+  const r = reader();
+  const got: Got[] = [];
+  const socket = r.open('::1', 0, 1 << 20, (data, address, port) => got.push({ data: Buffer.from(data), address, port }));
+  const camera = await sender('udp6');
+  await send(camera, Buffer.from('hello'), socket.port, '::1');
+  await waitFor('one datagram', () => got.length === 1);
+  assert.deepEqual([got[0]?.data.toString(), got[0]?.address, got[0]?.port], ['hello', '::1', camera.address().port]);
+  socket.close();
+});
+
+test('formatIPv6 writes addresses as inet_ntop does', () => {
+  const cases: Array<[string, string]> = [
+    ['00000000000000000000000000000001', '::1'],
+    ['00000000000000000000000000000000', '::'],
+    ['fe800000000000000202b3fffe1e8329', 'fe80::202:b3ff:fe1e:8329'],
+    ['20010db8000000010000000000000001', '2001:db8:0:1::1'],
+    ['20010db8000100010001000100010001', '2001:db8:1:1:1:1:1:1'],
+    ['20010db8000000000001000000000001', '2001:db8::1:0:0:1'],
+  ];
+  for (const [hex, text] of cases) assert.equal(formatIPv6(Buffer.from(hex, 'hex')), text);
+});
+
+test('a port in use fails open() with EADDRINUSE; a closed socket frees its port and goes quiet', async () => {
+  const r = reader();
+  const got: number[] = [];
+  const socket = r.open('127.0.0.1', 0, 1 << 20, () => got.push(1));
+  assert.throws(() => r.open('127.0.0.1', socket.port, 1 << 20, () => undefined), (err: NodeJS.ErrnoException) => err.code === 'EADDRINUSE');
+  const camera = await sender();
+  await send(camera, Buffer.from('one'), socket.port);
+  await waitFor('one datagram', () => got.length === 1);
+  socket.close();
+  socket.close();
+  const probe = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.bind(socket.port, '127.0.0.1', () => resolve());
+  });
+  await closeUdp(probe);
+  assert.equal(r.socketStats(socket.id), undefined);
+  assert.throws(() => r.open('no-such-host', 0, 0, () => undefined), /not an IPv4 address/);
+});
+
+test('a stalled JavaScript thread costs datagrams beyond 8 MiB, counted; the rest arrive intact, in order', async () => {
+  const r = reader();
+  const got: number[] = [];
+  const socket = r.open('127.0.0.1', 0, 32 << 20, (data) => got.push(data.readUInt32BE(0)));
+  // A worker sends 24 MB while this thread spins: the native thread reads on, JavaScript takes nothing.
+  const done = new Int32Array(new SharedArrayBuffer(4));
+  const flood = new Worker(
+    `
+    const { createSocket } = require('node:dgram');
+    const { workerData } = require('node:worker_threads');
+    const s = createSocket({ type: 'udp4', sendBufferSize: 4 << 20 });
+    // Paced (8 per millisecond) so that the kernel's receive buffer never overflows: every loss is the reader's.
+    let left = 400;
+    let next = 0;
+    const burst = () => {
+      for (let k = 0; k < 8 && next < 400; k++, next++) {
+        const d = Buffer.alloc(60000);
+        d.writeUInt32BE(next, 0);
+        s.send(d, workerData.port, '127.0.0.1', () => {
+          if (--left === 0) { Atomics.store(workerData.done, 0, 1); s.close(); }
+        });
+      }
+      if (next < 400) setTimeout(burst, 1);
+    };
+    burst();
+    `,
+    { eval: true, workerData: { port: socket.port, done } },
+  );
+  const until = Date.now() + 5000;
+  while (Atomics.load(done, 0) === 0 && Date.now() < until) {
+    // busy: no delivery can run
+  }
+  const spinEnd = Date.now() + 100;
+  while (Date.now() < spinEnd) {
+    // let the native thread read the last datagrams
+  }
+  assert.equal(Atomics.load(done, 0), 1, 'the flood was sent');
+  await new Promise((resolve) => flood.once('exit', resolve));
+  await waitFor('delivery', () => got.length > 0);
+  await delay(100);
+  const stats = r.socketStats(socket.id);
+  assert.ok(stats !== undefined);
+  assert.ok(socket.dropped > 0, `dropped ${socket.dropped}`);
+  assert.equal(stats.datagrams, got.length, 'everything kept was delivered');
+  assert.equal(stats.datagrams + socket.dropped, 400, 'each datagram either kept or counted as dropped');
+  assert.ok(got.length * 60000 <= 8 << 20, `held at most 8 MiB (${got.length} datagrams)`);
+  assert.deepEqual(got, [...got].sort((a, b) => a - b), 'in order');
+  socket.close();
+});
+
+test('a worker that ends with its sockets open does not take the process with it', async () => {
+  const path = process.env.GBVMS_TEST_RTP_RECV_ADDON ?? '';
+  const worker = new Worker(
+    `
+    const { createRequire } = require('node:module');
+    const { parentPort, workerData } = require('node:worker_threads');
+    const addon = workerData.path ? require(workerData.path) : createRequire(workerData.base)('gbvms-rtp-recv');
+    const reader = addon.createReader(() => parentPort.postMessage('batch'), 5);
+    const socket = addon.open(reader, '127.0.0.1', 0, false, 1 << 20);
+    parentPort.postMessage(socket.port);
+    `,
+    { eval: true, workerData: { path, base: import.meta.url } },
+  );
+  const messages: unknown[] = [];
+  worker.on('message', (m) => messages.push(m));
+  await waitFor('port', () => messages.length > 0);
+  const camera = await sender();
+  await send(camera, Buffer.from('x'), messages[0] as number);
+  await waitFor('a batch', () => messages.includes('batch'));
+  const code = await worker.terminate();
+  assert.equal(code, 1, 'terminated');
+  await delay(50);
+  await send(camera, Buffer.from('after'), messages[0] as number).catch(() => undefined);
+});
+
+test('without open sockets the reader does not keep the event loop alive; a closed reader refuses open()', async () => {
+  const r = new NativeRtpReader(addon(), 5);
+  const s = r.open('127.0.0.1', 0, 0, () => undefined);
+  s.close();
+  r.close();
+  r.close();
+  assert.throws(() => r.open('127.0.0.1', 0, 0, () => undefined), /closed/);
+  const worker = new Worker(
+    `
+    const { createRequire } = require('node:module');
+    const { workerData } = require('node:worker_threads');
+    const addon = workerData.path ? require(workerData.path) : createRequire(workerData.base)('gbvms-rtp-recv');
+    const reader = addon.createReader(() => undefined, 5);
+    const socket = addon.open(reader, '127.0.0.1', 0, false, 0);
+    addon.close(reader, socket.id);
+    `,
+    { eval: true, workerData: { path: process.env.GBVMS_TEST_RTP_RECV_ADDON ?? '', base: import.meta.url } },
+  );
+  const code = await Promise.race([new Promise<number>((resolve) => worker.once('exit', resolve)), delay(3000).then(() => -1)]);
+  if (code === -1) await worker.terminate();
+  assert.equal(code, 0, 'the worker ended by itself');
+});
