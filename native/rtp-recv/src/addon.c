@@ -8,8 +8,14 @@
  * per round with every socket's datagrams, each socket's in one Buffer
  * (docs/decisions/0022-native-rtp-receive.md).
  *
- * Batch format, per datagram: u16 length, u16 source port, u8 address family (4 or 6), the
- * address (4 or 16 bytes), the datagram. Integers big-endian.
+ * TCP passive (the camera connects to us) goes through the same thread: it listens, takes one
+ * connection at a time (a second one while it is live is closed and reported), and hands over
+ * what it read as it came, RFC 4571 framing and all, for JavaScript's framer.
+ *
+ * Batch format, integers big-endian. UDP, per datagram: u16 length, u16 source port, u8 address
+ * family (4 or 6), the address (4 or 16 bytes), the datagram. TCP, per event: u8 type, then for
+ * ACCEPTED (1) and REFUSED (4) the peer as u16 port, u8 family, address; for DATA (2) u32 length
+ * and the bytes; CLOSED (3) nothing more.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,13 +42,24 @@
 #define INDEX_BITS 20
 #define INDEX_MASK ((1u << INDEX_BITS) - 1u)
 #define STOP_TAG UINT64_MAX
+/* Set in an epoll tag: the event is for the socket's TCP connection, not its listener. */
+#define CONNECTION_TAG (1ull << 32)
+#define NO_RECORD SIZE_MAX
+#define READ_CHUNK 65536
+
+enum { KIND_UDP = 0, KIND_TCP_PASSIVE = 1 };
+enum { EV_ACCEPTED = 1, EV_DATA = 2, EV_CLOSED = 3, EV_REFUSED = 4 };
 
 typedef struct {
   uint32_t id; /* generation << INDEX_BITS | index; 0 = free slot */
-  int fd;
+  int kind;
+  int fd;      /* the UDP socket, or the TCP listener */
+  int conn_fd; /* TCP: the live connection, or -1 */
+  int paused;  /* TCP: not read until JavaScript takes the batch (it reached MAX_PENDING_BYTES) */
+  size_t data_record; /* TCP: offset of the open DATA record's length, or NO_RECORD */
   uint8_t *pending;
   size_t pending_len, pending_cap;
-  uint64_t datagrams, bytes, dropped;
+  uint64_t datagrams, bytes, dropped, connections, refused;
 } rtp_socket;
 
 typedef struct {
@@ -50,7 +67,9 @@ typedef struct {
   pthread_t thread;
   int running; /* the thread runs: set before it starts, cleared by stop() */
   int stopped;
-  int hook_registered;
+  /* The environment's teardown: its async cleanup hook, until the wake handle is closed. */
+  napi_async_cleanup_hook_handle cleanup_hook;
+  int finalized;
   uint32_t interval_ms;
   pthread_mutex_t lock;
   /* Guarded by lock. */
@@ -93,44 +112,143 @@ static void put16(uint8_t *p, uint16_t v) {
   p[1] = (uint8_t)v;
 }
 
+static void put32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+/* u16 port, u8 family, address (IPv4-mapped IPv6 as IPv4); returns the bytes written (7 or 19). */
+static size_t write_source(uint8_t *out, const struct sockaddr_storage *from) {
+  if (from->ss_family == AF_INET) {
+    const struct sockaddr_in *in = (const struct sockaddr_in *)from;
+    put16(out, ntohs(in->sin_port));
+    out[2] = 4;
+    memcpy(out + 3, &in->sin_addr, 4);
+    return 7;
+  }
+  const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)from;
+  put16(out, ntohs(in6->sin6_port));
+  if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+    out[2] = 4;
+    memcpy(out + 3, &in6->sin6_addr.s6_addr[12], 4);
+    return 7;
+  }
+  out[2] = 6;
+  memcpy(out + 3, &in6->sin6_addr, 16);
+  return 19;
+}
+
+/* Room for `extra` more bytes in the socket's batch; 0 when memory ran out. */
+static int reserve(rtp_socket *s, size_t extra) {
+  size_t need = s->pending_len + extra;
+  if (need <= s->pending_cap) return 1;
+  size_t cap = s->pending_cap == 0 ? 16384 : s->pending_cap;
+  while (cap < need) cap *= 2;
+  uint8_t *grown = realloc(s->pending, cap);
+  if (grown == NULL) return 0;
+  s->pending = grown;
+  s->pending_cap = cap;
+  return 1;
+}
+
 /* Appends one datagram to the socket's batch, with its source; 0 when it had to be dropped. */
 static int append(rtp_socket *s, const uint8_t *data, size_t len, const struct sockaddr_storage *from) {
   uint8_t header[RECORD_HEADER_MAX];
-  size_t header_len;
-  if (from->ss_family == AF_INET) {
-    const struct sockaddr_in *in = (const struct sockaddr_in *)from;
-    put16(header + 2, ntohs(in->sin_port));
-    header[4] = 4;
-    memcpy(header + 5, &in->sin_addr, 4);
-    header_len = 9;
-  } else {
-    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)from;
-    put16(header + 2, ntohs(in6->sin6_port));
-    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-      header[4] = 4;
-      memcpy(header + 5, &in6->sin6_addr.s6_addr[12], 4);
-      header_len = 9;
-    } else {
-      header[4] = 6;
-      memcpy(header + 5, &in6->sin6_addr, 16);
-      header_len = 21;
-    }
-  }
+  size_t header_len = 2 + write_source(header + 2, from);
   put16(header, (uint16_t)len);
-  size_t need = s->pending_len + header_len + len;
-  if (need > MAX_PENDING_BYTES) return 0;
-  if (need > s->pending_cap) {
-    size_t cap = s->pending_cap == 0 ? 16384 : s->pending_cap;
-    while (cap < need) cap *= 2;
-    uint8_t *grown = realloc(s->pending, cap);
-    if (grown == NULL) return 0;
-    s->pending = grown;
-    s->pending_cap = cap;
-  }
+  if (s->pending_len + header_len + len > MAX_PENDING_BYTES || !reserve(s, header_len + len)) return 0;
   memcpy(s->pending + s->pending_len, header, header_len);
   memcpy(s->pending + s->pending_len + header_len, data, len);
-  s->pending_len = need;
+  s->pending_len += header_len + len;
   return 1;
+}
+
+/* A TCP event record (ACCEPTED, REFUSED with the peer; CLOSED); small, so kept even beyond the cap. */
+static void append_event(rtp_socket *s, uint8_t type, const struct sockaddr_storage *peer) {
+  uint8_t record[1 + RECORD_HEADER_MAX];
+  size_t len = 1;
+  record[0] = type;
+  if (peer != NULL) len += write_source(record + 1, peer);
+  if (!reserve(s, len)) return;
+  memcpy(s->pending + s->pending_len, record, len);
+  s->pending_len += len;
+  s->data_record = NO_RECORD;
+}
+
+static void end_connection(int epfd, rtp_socket *s) {
+  epoll_ctl(epfd, EPOLL_CTL_DEL, s->conn_fd, NULL);
+  close(s->conn_fd);
+  s->conn_fd = -1;
+  s->paused = 0;
+}
+
+/* Reads the live connection until it would block, the batch is full (then pauses it) or it ends. */
+static void read_connection(int epfd, rtp_socket *s) {
+  for (;;) {
+    if (s->pending_len >= MAX_PENDING_BYTES) {
+      /* Backpressure instead of loss: the camera's TCP waits until JavaScript has taken the batch. */
+      struct epoll_event ev = {.events = 0, .data.u64 = s->id | CONNECTION_TAG};
+      epoll_ctl(epfd, EPOLL_CTL_MOD, s->conn_fd, &ev);
+      s->paused = 1;
+      return;
+    }
+    if (s->data_record == NO_RECORD) {
+      if (!reserve(s, 5 + READ_CHUNK)) return;
+      s->pending[s->pending_len] = EV_DATA;
+      put32(s->pending + s->pending_len + 1, 0);
+      s->data_record = s->pending_len + 1;
+      s->pending_len += 5;
+    } else if (!reserve(s, READ_CHUNK)) {
+      return;
+    }
+    ssize_t n = read(s->conn_fd, s->pending + s->pending_len, READ_CHUNK);
+    if (n > 0) {
+      s->pending_len += (size_t)n;
+      put32(s->pending + s->data_record, get32(s->pending + s->data_record) + (uint32_t)n);
+      s->bytes += (uint64_t)n;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (get32(s->pending + s->data_record) == 0) {
+      s->pending_len = s->data_record - 1; /* the DATA record opened for this read stays empty: take it back */
+      s->data_record = NO_RECORD;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    end_connection(epfd, s); /* orderly end (0) or a reset */
+    append_event(s, EV_CLOSED, NULL);
+    return;
+  }
+}
+
+/* Takes the connections waiting on the listener: the first while none is live, the others refused. */
+static void accept_connections(int epfd, rtp_socket *s) {
+  for (;;) {
+    struct sockaddr_storage peer;
+    socklen_t peer_len = sizeof peer;
+    int fd = accept4(s->fd, (struct sockaddr *)&peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      return;
+    }
+    if (s->conn_fd >= 0) {
+      close(fd);
+      s->refused++;
+      append_event(s, EV_REFUSED, &peer);
+      continue;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id | CONNECTION_TAG};
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      close(fd);
+      continue;
+    }
+    s->conn_fd = fd;
+    s->connections++;
+    append_event(s, EV_ACCEPTED, &peer);
+  }
 }
 
 /* Reads what the socket holds (the caller holds the lock). */
@@ -181,7 +299,12 @@ static void *receive_loop(void *arg) {
       if (events[i].data.u64 == STOP_TAG) continue;
       rtp_socket *s = lookup(r, (uint32_t)events[i].data.u64);
       if (s == NULL) continue; /* closed since epoll_wait returned */
-      drain(s, buffers, msgs, iov, addrs);
+      if (s->kind == KIND_UDP) drain(s, buffers, msgs, iov, addrs);
+      else if (events[i].data.u64 & CONNECTION_TAG) {
+        if (s->conn_fd >= 0 && !s->paused) read_connection(r->epfd, s);
+      } else {
+        accept_connections(r->epfd, s);
+      }
       if (s->pending_len > 0) got = 1;
     }
     if (got && !r->scheduled) {
@@ -235,6 +358,12 @@ static void deliver(uv_async_t *handle) {
     }
     s->pending = NULL;
     s->pending_len = s->pending_cap = 0;
+    s->data_record = NO_RECORD;
+    if (s->paused && s->conn_fd >= 0) {
+      struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id | CONNECTION_TAG};
+      epoll_ctl(r->epfd, EPOLL_CTL_MOD, s->conn_fd, &ev);
+      s->paused = 0;
+    }
   }
   pthread_mutex_unlock(&r->lock);
   if (count > 0) {
@@ -252,7 +381,14 @@ static void deliver(uv_async_t *handle) {
 
 static void free_handle(uv_handle_t *handle) { free(handle); }
 
+static void free_reader(reader *r) {
+  pthread_mutex_destroy(&r->lock);
+  free(r->slots);
+  free(r);
+}
+
 static void close_slot(reader *r, rtp_socket *s) {
+  if (s->conn_fd >= 0) end_connection(r->epfd, s);
   epoll_ctl(r->epfd, EPOLL_CTL_DEL, s->fd, NULL);
   close(s->fd);
   free(s->pending);
@@ -263,9 +399,9 @@ static void close_slot(reader *r, rtp_socket *s) {
   r->open_count--;
 }
 
-/* Stops the thread and closes every socket; on the JavaScript thread. Idempotent. */
-static void stop(reader *r) {
-  if (r->stopped) return;
+/* Stops the thread and closes every socket; 0 when that had been done before. */
+static int stop_thread(reader *r) {
+  if (r->stopped) return 0;
   r->stopped = 1;
   __atomic_store_n(&r->running, 0, __ATOMIC_RELEASE);
   uint64_t one = 1;
@@ -278,6 +414,28 @@ static void stop(reader *r) {
   pthread_mutex_unlock(&r->lock);
   close(r->epfd);
   close(r->evfd);
+  return 1;
+}
+
+/*
+ * The wake handle closed at teardown (or after the reader was collected). Node unloads a
+ * worker's addons once its environment is gone, so this callback, code of this library, must run
+ * before that: the async cleanup hook holds the teardown until it is removed here. Whichever of
+ * this and the finalizer runs second frees the reader.
+ */
+static void closed_at_teardown(uv_handle_t *handle) {
+  reader *r = handle->data;
+  free(handle);
+  if (r->cleanup_hook != NULL) napi_remove_async_cleanup_hook(r->cleanup_hook);
+  r->cleanup_hook = NULL;
+  if (r->finalized) free_reader(r);
+}
+
+/* closeReader(): stops everything while the environment lives; its references are released. */
+static void stop(reader *r) {
+  if (!stop_thread(r)) return;
+  if (r->cleanup_hook != NULL) napi_remove_async_cleanup_hook(r->cleanup_hook);
+  r->cleanup_hook = NULL;
   r->wake->data = NULL;
   uv_close((uv_handle_t *)r->wake, free_handle);
   r->wake = NULL;
@@ -285,24 +443,33 @@ static void stop(reader *r) {
   napi_async_destroy(r->env, r->async_context);
 }
 
+/*
+ * Teardown, or collection: the thread stops and the wake handle closes; the references go with
+ * the environment (releasing them now would call into a dying V8).
+ */
+static void stop_for_teardown(reader *r) {
+  if (!stop_thread(r)) return;
+  uv_close((uv_handle_t *)r->wake, closed_at_teardown);
+  r->wake = NULL;
+}
+
 /* The environment is going away (a worker ends): the thread must not outlive its event loop. */
-static void cleanup_hook(void *arg) {
+static void async_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
   reader *r = arg;
-  r->hook_registered = 0;
-  stop(r);
+  r->cleanup_hook = handle;
+  stop_for_teardown(r); /* when it was stopped already, its pending close removes the hook */
 }
 
 static void finalize_reader(napi_env env, void *data, void *hint) {
+  (void)env;
   (void)hint;
   reader *r = data;
-  if (r->hook_registered) napi_remove_env_cleanup_hook(env, cleanup_hook, r);
-  stop(r);
-  pthread_mutex_destroy(&r->lock);
-  free(r->slots);
-  free(r);
+  r->finalized = 1;
+  if (!r->stopped) stop_for_teardown(r); /* the close callback frees it */
+  else if (r->cleanup_hook == NULL && r->wake == NULL) free_reader(r);
+  /* else a teardown close is pending, and its callback frees it */
 }
 
-/* The reader of argv[0]; NULL after throwing, or (without throwing) when it is stopped and `stopped_ok`. */
 static reader *reader_arg(napi_env env, napi_callback_info info, size_t expected, napi_value *argv, int stopped_ok) {
   size_t argc = expected;
   napi_value args[8];
@@ -378,8 +545,7 @@ static napi_value js_create_reader(napi_env env, napi_callback_info info) {
     throw_errno(env, EIO, "cannot start the receive thread");
     return NULL;
   }
-  napi_add_env_cleanup_hook(env, cleanup_hook, r);
-  r->hook_registered = 1;
+  napi_add_async_cleanup_hook(env, async_cleanup, r, &r->cleanup_hook);
   napi_value external;
   if (napi_create_external(env, r, finalize_reader, NULL, &external) != napi_ok) return NULL;
   return external;
@@ -420,19 +586,22 @@ static napi_value socket_info(napi_env env, rtp_socket *s) {
   return result;
 }
 
-/* open(reader, host, port, ipv6, receiveBufferBytes) -> { id, port, receiveBufferBytes } */
+/*
+ * open(reader, host, port, ipv6, receiveBufferBytes, tcp) -> { id, port, receiveBufferBytes }:
+ * a UDP socket, or (tcp) a TCP listener for one connection at a time.
+ */
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  reader *r = reader_arg(env, info, 5, argv, 0);
+  napi_value argv[6];
+  reader *r = reader_arg(env, info, 6, argv, 0);
   if (r == NULL) return NULL;
   char host[64];
   size_t host_len;
   uint32_t port, rcvbuf;
-  bool ipv6;
+  bool ipv6, tcp;
   if (napi_get_value_string_latin1(env, argv[1], host, sizeof host, &host_len) != napi_ok || host_len >= sizeof host - 1 ||
       napi_get_value_uint32(env, argv[2], &port) != napi_ok || port > 65535 || napi_get_value_bool(env, argv[3], &ipv6) != napi_ok ||
-      napi_get_value_uint32(env, argv[4], &rcvbuf) != napi_ok) {
-    napi_throw_type_error(env, NULL, "rtp-recv: open(reader, host, port, ipv6, receiveBufferBytes)");
+      napi_get_value_uint32(env, argv[4], &rcvbuf) != napi_ok || napi_get_value_bool(env, argv[5], &tcp) != napi_ok) {
+    napi_throw_type_error(env, NULL, "rtp-recv: open(reader, host, port, ipv6, receiveBufferBytes, tcp)");
     return NULL;
   }
   struct sockaddr_storage addr;
@@ -441,19 +610,23 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     throw_errno(env, EINVAL, ipv6 ? "not an IPv6 address" : "not an IPv4 address");
     return NULL;
   }
-  int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  int fd = socket(ipv6 ? AF_INET6 : AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
     throw_errno(env, errno, "socket");
     return NULL;
   }
   if (ipv6) {
-    int off = 0; /* dual stack, as Node's udp6 sockets */
+    int off = 0; /* dual stack, as Node's IPv6 sockets */
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
   }
-  if (bind(fd, (struct sockaddr *)&addr, addr_len) != 0) {
+  if (tcp) {
+    int on = 1; /* as libuv: a port in TIME_WAIT can be listened on again */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  }
+  if (bind(fd, (struct sockaddr *)&addr, addr_len) != 0 || (tcp && listen(fd, 16) != 0)) {
     int err = errno;
     close(fd);
-    throw_errno(env, err, "bind");
+    throw_errno(env, err, tcp ? "listen" : "bind");
     return NULL;
   }
   if (rcvbuf > 0) {
@@ -481,7 +654,10 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   rtp_socket *s = &r->slots[index];
   memset(s, 0, sizeof *s);
   s->id = (r->generation << INDEX_BITS) | index;
+  s->kind = tcp ? KIND_TCP_PASSIVE : KIND_UDP;
   s->fd = fd;
+  s->conn_fd = -1;
+  s->data_record = NO_RECORD;
   struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id};
   if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
     int err = errno;
@@ -551,10 +727,6 @@ static napi_value js_close_reader(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   reader *r = reader_arg(env, info, 1, argv, 1);
   if (r == NULL) return NULL;
-  if (r->hook_registered) {
-    napi_remove_env_cleanup_hook(env, cleanup_hook, r);
-    r->hook_registered = 0;
-  }
   stop(r);
   return NULL;
 }

@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
+import type { Logger } from '../../logger';
 
 /** The functions of native/rtp-recv (src/addon.c). */
 interface RtpRecvAddon {
   createReader(onBatches: (batches: Array<number | Buffer>) => void, intervalMs: number): ReaderHandle;
-  open(reader: ReaderHandle, host: string, port: number, ipv6: boolean, receiveBufferBytes: number): { id: number; port: number; receiveBufferBytes: number };
+  open(reader: ReaderHandle, host: string, port: number, ipv6: boolean, receiveBufferBytes: number, tcp: boolean): { id: number; port: number; receiveBufferBytes: number };
   close(reader: ReaderHandle, id: number): void;
   stats(reader: ReaderHandle, id: number): { datagrams: number; bytes: number; dropped: number } | undefined;
   closeReader(reader: ReaderHandle): void;
@@ -15,6 +16,16 @@ type ReaderHandle = { readonly [readerHandle]: true };
 
 /** One datagram: a view into the batch it came in (valid as long as it is referenced). */
 export type RtpDatagramHandler = (datagram: Buffer, address: string, port: number) => void;
+
+/** What happens on a TCP listener of the reader, in order. `chunk` is a view into its batch. */
+export interface RtpTcpEvents {
+  accepted(address: string, port: number): void;
+  data(chunk: Buffer): void;
+  /** The live connection ended (by the peer, or reset); the next one will be accepted. */
+  closed(): void;
+  /** A connection arrived while one was live: the reader closed it. */
+  refused(address: string, port: number): void;
+}
 
 /**
  * How long the reader thread pauses after handing over a batch, so that the next round finds
@@ -39,6 +50,14 @@ export function loadRtpRecvAddon(): { addon: RtpRecvAddon } | { error: Error } {
 }
 
 let shared: NativeRtpReader | undefined;
+let warnedMissing = false;
+
+/** Once per thread: the receivers fall back to Node.js because the addon is not there. */
+export function warnNativeMissingOnce(log: Logger, err: Error): void {
+  if (warnedMissing) return;
+  warnedMissing = true;
+  log.warn({ err: err.message }, 'native/rtp-recv is not built; RTP is read by Node.js (more CPU per stream)');
+}
 
 /**
  * The receive thread of native/rtp-recv for this JavaScript thread (module state is per worker,
@@ -60,7 +79,7 @@ export function sharedRtpReader(batchMs = DEFAULT_BATCH_INTERVAL_MS): NativeRtpR
  */
 export class NativeRtpReader {
   private readonly handle: ReaderHandle;
-  private readonly sockets = new Map<number, BatchSplitter>();
+  private readonly sockets = new Map<number, { split(batch: Buffer): void }>();
 
   constructor(
     private readonly addon: RtpRecvAddon,
@@ -70,10 +89,20 @@ export class NativeRtpReader {
   }
 
   /** Binds `host:port` (0: any free port); throws an Error with the errno `code` when it cannot. */
-  open(host: string, port: number, receiveBufferBytes: number, handler: RtpDatagramHandler): NativeUdpSocket {
-    const info = this.addon.open(this.handle, host, port, isIPv6(host), Math.max(0, receiveBufferBytes));
+  open(host: string, port: number, receiveBufferBytes: number, handler: RtpDatagramHandler): NativeRtpSocket {
+    const info = this.addon.open(this.handle, host, port, isIPv6(host), Math.max(0, receiveBufferBytes), false);
     this.sockets.set(info.id, new BatchSplitter(handler));
-    return new NativeUdpSocket(this, info.id, info.port, info.receiveBufferBytes);
+    return new NativeRtpSocket(this, info.id, info.port, info.receiveBufferBytes);
+  }
+
+  /**
+   * Listens on `host:port` for RTP over TCP, one connection at a time (a second one while it is
+   * live is closed and reported). Throws an Error with the errno `code` when it cannot.
+   */
+  listen(host: string, port: number, events: RtpTcpEvents): NativeRtpSocket {
+    const info = this.addon.open(this.handle, host, port, isIPv6(host), 0, true);
+    this.sockets.set(info.id, new TcpEventSplitter(events));
+    return new NativeRtpSocket(this, info.id, info.port, info.receiveBufferBytes);
   }
 
   /** Datagrams not yet handed over are dropped; nothing is called back for this socket any more. */
@@ -101,7 +130,7 @@ export class NativeRtpReader {
   };
 }
 
-export class NativeUdpSocket {
+export class NativeRtpSocket {
   private closed = false;
 
   constructor(
@@ -125,29 +154,18 @@ export class NativeUdpSocket {
 }
 
 /**
- * Cuts a batch into its datagrams (u16 length, u16 port, u8 family, 4 or 16 address bytes, the
- * datagram). The sender of a stream rarely changes, so its address string is made once and
- * reused while the bytes stay the same.
+ * Source addresses in batches (u16 port, u8 family, 4 or 16 address bytes). The sender of a
+ * stream rarely changes, so its address string is made once and reused while the bytes stay the
+ * same.
  */
-class BatchSplitter {
+class SourceNames {
   private lastV4 = -1;
   private lastV6: Buffer | undefined;
   private lastAddress = '';
 
-  constructor(private readonly handler: RtpDatagramHandler) {}
-
-  split(batch: Buffer): void {
-    let p = 0;
-    while (p + 9 <= batch.length) {
-      const length = batch.readUInt16BE(p);
-      const port = batch.readUInt16BE(p + 2);
-      const v4 = batch[p + 4] === 4;
-      const start = p + (v4 ? 9 : 21);
-      if (start + length > batch.length) return; // cannot happen: the addon writes whole records
-      const address = v4 ? this.v4(batch.readUInt32BE(p + 5)) : this.v6(batch, p + 5);
-      this.handler(batch.subarray(start, start + length), address, port);
-      p = start + length;
-    }
+  /** The address at `offset` (just after the port) and where the bytes after it begin. */
+  read(batch: Buffer, offset: number): [string, number] {
+    return batch[offset] === 4 ? [this.v4(batch.readUInt32BE(offset + 1)), offset + 5] : [this.v6(batch, offset + 1), offset + 17];
   }
 
   private v4(value: number): string {
@@ -167,6 +185,60 @@ class BatchSplitter {
       this.lastAddress = formatIPv6(bytes);
     }
     return this.lastAddress;
+  }
+}
+
+/** Cuts a UDP batch into its datagrams: u16 length, the source, the datagram. */
+class BatchSplitter {
+  private readonly names = new SourceNames();
+
+  constructor(private readonly handler: RtpDatagramHandler) {}
+
+  split(batch: Buffer): void {
+    let p = 0;
+    while (p + 9 <= batch.length) {
+      const length = batch.readUInt16BE(p);
+      const port = batch.readUInt16BE(p + 2);
+      const [address, start] = this.names.read(batch, p + 4);
+      if (start + length > batch.length) return; // cannot happen: the addon writes whole records
+      this.handler(batch.subarray(start, start + length), address, port);
+      p = start + length;
+    }
+  }
+}
+
+const ACCEPTED = 1;
+const DATA = 2;
+const CLOSED = 3;
+const REFUSED = 4;
+
+/** Cuts a TCP listener's batch into its events: u8 type, then the peer, or u32 length and the bytes. */
+class TcpEventSplitter {
+  private readonly names = new SourceNames();
+
+  constructor(private readonly events: RtpTcpEvents) {}
+
+  split(batch: Buffer): void {
+    let p = 0;
+    while (p < batch.length) {
+      const type = batch[p];
+      if (type === DATA) {
+        const length = batch.readUInt32BE(p + 1);
+        this.events.data(batch.subarray(p + 5, p + 5 + length));
+        p += 5 + length;
+      } else if (type === CLOSED) {
+        this.events.closed();
+        p += 1;
+      } else if (type === ACCEPTED || type === REFUSED) {
+        const port = batch.readUInt16BE(p + 1);
+        const [address, next] = this.names.read(batch, p + 3);
+        if (type === ACCEPTED) this.events.accepted(address, port);
+        else this.events.refused(address, port);
+        p = next;
+      } else {
+        return; // cannot happen: the addon writes only these
+      }
+    }
   }
 }
 

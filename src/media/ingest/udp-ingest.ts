@@ -1,8 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import type { Logger } from '../../logger';
 import { errnoOf, RtpIngestError } from './errors';
-import { sharedRtpReader, type NativeUdpSocket } from './native-rtp-recv';
+import { sharedRtpReader, warnNativeMissingOnce, type NativeRtpSocket } from './native-rtp-recv';
 import { RtpIngest } from './rtp-ingest';
 import type { RtpIngestOptions, RtpIngestStats } from './types';
 
@@ -24,7 +23,7 @@ const DEFAULT_REORDER_DELAY_MS = 100;
  */
 export class UdpRtpIngest extends RtpIngest {
   private socket: Socket | undefined;
-  private native: NativeUdpSocket | undefined;
+  private native: NativeRtpSocket | undefined;
   private starting: Promise<void> | undefined;
   private readonly lockSource: boolean;
   private sourceAddress = '';
@@ -91,7 +90,7 @@ export class UdpRtpIngest extends RtpIngest {
   private bindNative(): boolean {
     const reader = sharedRtpReader(this.options.nativeBatchMs);
     if (reader instanceof Error) {
-      warnNoAddonOnce(this.log, reader);
+      warnNativeMissingOnce(this.log, reader);
       return false;
     }
     const { host, port } = this.options;
@@ -176,14 +175,6 @@ export class UdpRtpIngest extends RtpIngest {
       }
     });
   }
-}
-
-let warnedNoAddon = false;
-
-function warnNoAddonOnce(log: Logger, err: Error): void {
-  if (warnedNoAddon) return;
-  warnedNoAddon = true;
-  log.warn({ err: err.message }, 'native/rtp-recv is not built; RTP over UDP is read by Node.js (more CPU per stream)');
 }
 
 function closeQuietly(socket: Socket): void {
