@@ -8,14 +8,11 @@
  * per round with every socket's datagrams, each socket's in one Buffer
  * (docs/decisions/0022-native-rtp-receive.md).
  *
- * TCP passive (the camera connects to us) goes through the same thread: it listens, takes one
- * connection at a time (a second one while it is live is closed and reported), and hands over
- * what it read as it came, RFC 4571 framing and all, for JavaScript's framer.
+ * TCP is left to Node.js: its reads already carry a frame's packets each, and the same thread
+ * reading TCP measured no cheaper (ADR 0022).
  *
- * Batch format, integers big-endian. UDP, per datagram: u16 length, u16 source port, u8 address
- * family (4 or 6), the address (4 or 16 bytes), the datagram. TCP, per event: u8 type, then for
- * ACCEPTED (1) and REFUSED (4) the peer as u16 port, u8 family, address; for DATA (2) u32 length
- * and the bytes; CLOSED (3) nothing more.
+ * Batch format, per datagram: u16 length, u16 source port, u8 address family (4 or 6), the
+ * address (4 or 16 bytes), the datagram. Integers big-endian.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,24 +39,13 @@
 #define INDEX_BITS 20
 #define INDEX_MASK ((1u << INDEX_BITS) - 1u)
 #define STOP_TAG UINT64_MAX
-/* Set in an epoll tag: the event is for the socket's TCP connection, not its listener. */
-#define CONNECTION_TAG (1ull << 32)
-#define NO_RECORD SIZE_MAX
-#define READ_CHUNK 65536
-
-enum { KIND_UDP = 0, KIND_TCP_PASSIVE = 1 };
-enum { EV_ACCEPTED = 1, EV_DATA = 2, EV_CLOSED = 3, EV_REFUSED = 4 };
 
 typedef struct {
   uint32_t id; /* generation << INDEX_BITS | index; 0 = free slot */
-  int kind;
-  int fd;      /* the UDP socket, or the TCP listener */
-  int conn_fd; /* TCP: the live connection, or -1 */
-  int paused;  /* TCP: not read until JavaScript takes the batch (it reached MAX_PENDING_BYTES) */
-  size_t data_record; /* TCP: offset of the open DATA record's length, or NO_RECORD */
+  int fd;
   uint8_t *pending;
   size_t pending_len, pending_cap;
-  uint64_t datagrams, bytes, dropped, connections, refused;
+  uint64_t datagrams, bytes, dropped;
 } rtp_socket;
 
 typedef struct {
@@ -112,14 +98,6 @@ static void put16(uint8_t *p, uint16_t v) {
   p[1] = (uint8_t)v;
 }
 
-static void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
 /* u16 port, u8 family, address (IPv4-mapped IPv6 as IPv4); returns the bytes written (7 or 19). */
 static size_t write_source(uint8_t *out, const struct sockaddr_storage *from) {
@@ -167,89 +145,7 @@ static int append(rtp_socket *s, const uint8_t *data, size_t len, const struct s
   return 1;
 }
 
-/* A TCP event record (ACCEPTED, REFUSED with the peer; CLOSED); small, so kept even beyond the cap. */
-static void append_event(rtp_socket *s, uint8_t type, const struct sockaddr_storage *peer) {
-  uint8_t record[1 + RECORD_HEADER_MAX];
-  size_t len = 1;
-  record[0] = type;
-  if (peer != NULL) len += write_source(record + 1, peer);
-  if (!reserve(s, len)) return;
-  memcpy(s->pending + s->pending_len, record, len);
-  s->pending_len += len;
-  s->data_record = NO_RECORD;
-}
 
-static void end_connection(int epfd, rtp_socket *s) {
-  epoll_ctl(epfd, EPOLL_CTL_DEL, s->conn_fd, NULL);
-  close(s->conn_fd);
-  s->conn_fd = -1;
-  s->paused = 0;
-}
-
-/* Reads the live connection until it would block, the batch is full (then pauses it) or it ends. */
-static void read_connection(int epfd, rtp_socket *s) {
-  for (;;) {
-    if (s->pending_len >= MAX_PENDING_BYTES) {
-      /* Backpressure instead of loss: the camera's TCP waits until JavaScript has taken the batch. */
-      struct epoll_event ev = {.events = 0, .data.u64 = s->id | CONNECTION_TAG};
-      epoll_ctl(epfd, EPOLL_CTL_MOD, s->conn_fd, &ev);
-      s->paused = 1;
-      return;
-    }
-    if (s->data_record == NO_RECORD) {
-      if (!reserve(s, 5 + READ_CHUNK)) return;
-      s->pending[s->pending_len] = EV_DATA;
-      put32(s->pending + s->pending_len + 1, 0);
-      s->data_record = s->pending_len + 1;
-      s->pending_len += 5;
-    } else if (!reserve(s, READ_CHUNK)) {
-      return;
-    }
-    ssize_t n = read(s->conn_fd, s->pending + s->pending_len, READ_CHUNK);
-    if (n > 0) {
-      s->pending_len += (size_t)n;
-      put32(s->pending + s->data_record, get32(s->pending + s->data_record) + (uint32_t)n);
-      s->bytes += (uint64_t)n;
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (get32(s->pending + s->data_record) == 0) {
-      s->pending_len = s->data_record - 1; /* the DATA record opened for this read stays empty: take it back */
-      s->data_record = NO_RECORD;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-    end_connection(epfd, s); /* orderly end (0) or a reset */
-    append_event(s, EV_CLOSED, NULL);
-    return;
-  }
-}
-
-/* Takes the connections waiting on the listener: the first while none is live, the others refused. */
-static void accept_connections(int epfd, rtp_socket *s) {
-  for (;;) {
-    struct sockaddr_storage peer;
-    socklen_t peer_len = sizeof peer;
-    int fd = accept4(s->fd, (struct sockaddr *)&peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      return;
-    }
-    if (s->conn_fd >= 0) {
-      close(fd);
-      s->refused++;
-      append_event(s, EV_REFUSED, &peer);
-      continue;
-    }
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id | CONNECTION_TAG};
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-      close(fd);
-      continue;
-    }
-    s->conn_fd = fd;
-    s->connections++;
-    append_event(s, EV_ACCEPTED, &peer);
-  }
-}
 
 /* Reads what the socket holds (the caller holds the lock). */
 static void drain(rtp_socket *s, uint8_t *buffers, struct mmsghdr *msgs, struct iovec *iov, struct sockaddr_storage *addrs) {
@@ -299,12 +195,7 @@ static void *receive_loop(void *arg) {
       if (events[i].data.u64 == STOP_TAG) continue;
       rtp_socket *s = lookup(r, (uint32_t)events[i].data.u64);
       if (s == NULL) continue; /* closed since epoll_wait returned */
-      if (s->kind == KIND_UDP) drain(s, buffers, msgs, iov, addrs);
-      else if (events[i].data.u64 & CONNECTION_TAG) {
-        if (s->conn_fd >= 0 && !s->paused) read_connection(r->epfd, s);
-      } else {
-        accept_connections(r->epfd, s);
-      }
+      drain(s, buffers, msgs, iov, addrs);
       if (s->pending_len > 0) got = 1;
     }
     if (got && !r->scheduled) {
@@ -358,12 +249,6 @@ static void deliver(uv_async_t *handle) {
     }
     s->pending = NULL;
     s->pending_len = s->pending_cap = 0;
-    s->data_record = NO_RECORD;
-    if (s->paused && s->conn_fd >= 0) {
-      struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id | CONNECTION_TAG};
-      epoll_ctl(r->epfd, EPOLL_CTL_MOD, s->conn_fd, &ev);
-      s->paused = 0;
-    }
   }
   pthread_mutex_unlock(&r->lock);
   if (count > 0) {
@@ -388,7 +273,6 @@ static void free_reader(reader *r) {
 }
 
 static void close_slot(reader *r, rtp_socket *s) {
-  if (s->conn_fd >= 0) end_connection(r->epfd, s);
   epoll_ctl(r->epfd, EPOLL_CTL_DEL, s->fd, NULL);
   close(s->fd);
   free(s->pending);
@@ -586,22 +470,19 @@ static napi_value socket_info(napi_env env, rtp_socket *s) {
   return result;
 }
 
-/*
- * open(reader, host, port, ipv6, receiveBufferBytes, tcp) -> { id, port, receiveBufferBytes }:
- * a UDP socket, or (tcp) a TCP listener for one connection at a time.
- */
+/* open(reader, host, port, ipv6, receiveBufferBytes) -> { id, port, receiveBufferBytes } */
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  reader *r = reader_arg(env, info, 6, argv, 0);
+  napi_value argv[5];
+  reader *r = reader_arg(env, info, 5, argv, 0);
   if (r == NULL) return NULL;
   char host[64];
   size_t host_len;
   uint32_t port, rcvbuf;
-  bool ipv6, tcp;
+  bool ipv6;
   if (napi_get_value_string_latin1(env, argv[1], host, sizeof host, &host_len) != napi_ok || host_len >= sizeof host - 1 ||
       napi_get_value_uint32(env, argv[2], &port) != napi_ok || port > 65535 || napi_get_value_bool(env, argv[3], &ipv6) != napi_ok ||
-      napi_get_value_uint32(env, argv[4], &rcvbuf) != napi_ok || napi_get_value_bool(env, argv[5], &tcp) != napi_ok) {
-    napi_throw_type_error(env, NULL, "rtp-recv: open(reader, host, port, ipv6, receiveBufferBytes, tcp)");
+      napi_get_value_uint32(env, argv[4], &rcvbuf) != napi_ok) {
+    napi_throw_type_error(env, NULL, "rtp-recv: open(reader, host, port, ipv6, receiveBufferBytes)");
     return NULL;
   }
   struct sockaddr_storage addr;
@@ -610,23 +491,19 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     throw_errno(env, EINVAL, ipv6 ? "not an IPv6 address" : "not an IPv4 address");
     return NULL;
   }
-  int fd = socket(ipv6 ? AF_INET6 : AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
     throw_errno(env, errno, "socket");
     return NULL;
   }
   if (ipv6) {
-    int off = 0; /* dual stack, as Node's IPv6 sockets */
+    int off = 0; /* dual stack, as Node's udp6 sockets */
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
   }
-  if (tcp) {
-    int on = 1; /* as libuv: a port in TIME_WAIT can be listened on again */
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  }
-  if (bind(fd, (struct sockaddr *)&addr, addr_len) != 0 || (tcp && listen(fd, 16) != 0)) {
+  if (bind(fd, (struct sockaddr *)&addr, addr_len) != 0) {
     int err = errno;
     close(fd);
-    throw_errno(env, err, tcp ? "listen" : "bind");
+    throw_errno(env, err, "bind");
     return NULL;
   }
   if (rcvbuf > 0) {
@@ -654,10 +531,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   rtp_socket *s = &r->slots[index];
   memset(s, 0, sizeof *s);
   s->id = (r->generation << INDEX_BITS) | index;
-  s->kind = tcp ? KIND_TCP_PASSIVE : KIND_UDP;
   s->fd = fd;
-  s->conn_fd = -1;
-  s->data_record = NO_RECORD;
   struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id};
   if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
     int err = errno;

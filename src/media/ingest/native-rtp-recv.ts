@@ -5,7 +5,7 @@ import type { Logger } from '../../logger';
 /** The functions of native/rtp-recv (src/addon.c). */
 interface RtpRecvAddon {
   createReader(onBatches: (batches: Array<number | Buffer>) => void, intervalMs: number): ReaderHandle;
-  open(reader: ReaderHandle, host: string, port: number, ipv6: boolean, receiveBufferBytes: number, tcp: boolean): { id: number; port: number; receiveBufferBytes: number };
+  open(reader: ReaderHandle, host: string, port: number, ipv6: boolean, receiveBufferBytes: number): { id: number; port: number; receiveBufferBytes: number };
   close(reader: ReaderHandle, id: number): void;
   stats(reader: ReaderHandle, id: number): { datagrams: number; bytes: number; dropped: number } | undefined;
   closeReader(reader: ReaderHandle): void;
@@ -17,15 +17,6 @@ type ReaderHandle = { readonly [readerHandle]: true };
 /** One datagram: a view into the batch it came in (valid as long as it is referenced). */
 export type RtpDatagramHandler = (datagram: Buffer, address: string, port: number) => void;
 
-/** What happens on a TCP listener of the reader, in order. `chunk` is a view into its batch. */
-export interface RtpTcpEvents {
-  accepted(address: string, port: number): void;
-  data(chunk: Buffer): void;
-  /** The live connection ended (by the peer, or reset); the next one will be accepted. */
-  closed(): void;
-  /** A connection arrived while one was live: the reader closed it. */
-  refused(address: string, port: number): void;
-}
 
 /**
  * How long the reader thread pauses after handing over a batch, so that the next round finds
@@ -79,7 +70,7 @@ export function sharedRtpReader(batchMs = DEFAULT_BATCH_INTERVAL_MS): NativeRtpR
  */
 export class NativeRtpReader {
   private readonly handle: ReaderHandle;
-  private readonly sockets = new Map<number, { split(batch: Buffer): void }>();
+  private readonly sockets = new Map<number, BatchSplitter>();
 
   constructor(
     private readonly addon: RtpRecvAddon,
@@ -90,20 +81,11 @@ export class NativeRtpReader {
 
   /** Binds `host:port` (0: any free port); throws an Error with the errno `code` when it cannot. */
   open(host: string, port: number, receiveBufferBytes: number, handler: RtpDatagramHandler): NativeRtpSocket {
-    const info = this.addon.open(this.handle, host, port, isIPv6(host), Math.max(0, receiveBufferBytes), false);
+    const info = this.addon.open(this.handle, host, port, isIPv6(host), Math.max(0, receiveBufferBytes));
     this.sockets.set(info.id, new BatchSplitter(handler));
     return new NativeRtpSocket(this, info.id, info.port, info.receiveBufferBytes);
   }
 
-  /**
-   * Listens on `host:port` for RTP over TCP, one connection at a time (a second one while it is
-   * live is closed and reported). Throws an Error with the errno `code` when it cannot.
-   */
-  listen(host: string, port: number, events: RtpTcpEvents): NativeRtpSocket {
-    const info = this.addon.open(this.handle, host, port, isIPv6(host), 0, true);
-    this.sockets.set(info.id, new TcpEventSplitter(events));
-    return new NativeRtpSocket(this, info.id, info.port, info.receiveBufferBytes);
-  }
 
   /** Datagrams not yet handed over are dropped; nothing is called back for this socket any more. */
   closeSocket(id: number): void {
@@ -207,40 +189,6 @@ class BatchSplitter {
   }
 }
 
-const ACCEPTED = 1;
-const DATA = 2;
-const CLOSED = 3;
-const REFUSED = 4;
-
-/** Cuts a TCP listener's batch into its events: u8 type, then the peer, or u32 length and the bytes. */
-class TcpEventSplitter {
-  private readonly names = new SourceNames();
-
-  constructor(private readonly events: RtpTcpEvents) {}
-
-  split(batch: Buffer): void {
-    let p = 0;
-    while (p < batch.length) {
-      const type = batch[p];
-      if (type === DATA) {
-        const length = batch.readUInt32BE(p + 1);
-        this.events.data(batch.subarray(p + 5, p + 5 + length));
-        p += 5 + length;
-      } else if (type === CLOSED) {
-        this.events.closed();
-        p += 1;
-      } else if (type === ACCEPTED || type === REFUSED) {
-        const port = batch.readUInt16BE(p + 1);
-        const [address, next] = this.names.read(batch, p + 3);
-        if (type === ACCEPTED) this.events.accepted(address, port);
-        else this.events.refused(address, port);
-        p = next;
-      } else {
-        return; // cannot happen: the addon writes only these
-      }
-    }
-  }
-}
 
 /** RFC 5952 text form (as inet_ntop and Node's dgram give it): lower case, longest zero run as ::. */
 export function formatIPv6(bytes: Buffer): string {

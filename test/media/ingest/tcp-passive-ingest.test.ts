@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { RtpIngestError } from '../../../src/media/ingest/errors';
 import type { StreamPipeline } from '../../../src/media/ingest/stream-pipeline';
 import { buildRtpPacket } from '../../../src/media/rtp/packet';
@@ -22,8 +22,6 @@ import {
 } from './helpers';
 
 const SSRC = 0x0200_0000 + 4321;
-/** Which reader the suite below runs against: Node's net, or native/rtp-recv's thread (ADR 0022). */
-let nativeRtp = false;
 const open: StreamPipeline[] = [];
 const clients: Socket[] = [];
 
@@ -33,10 +31,9 @@ after(async () => {
 });
 
 async function passivePipeline(options: Partial<Parameters<typeof pipelineWithSink>[0]> = {}): Promise<OpenPipeline & { port: number }> {
-  const opened = pipelineWithSink({ transport: 'tcp-passive', nativeRtp, ...options });
+  const opened = pipelineWithSink({ transport: 'tcp-passive', ...options });
   open.push(opened.pipeline);
   await opened.pipeline.start();
-  assert.equal(opened.pipeline.stats.ingest.reader, nativeRtp ? 'native' : 'node', 'the reader under test listens (a native build is required)');
   return { ...opened, port: opened.pipeline.localPort };
 }
 
@@ -56,11 +53,7 @@ async function writeInPieces(socket: Socket, stream: Buffer, seed: number): Prom
   }
 }
 
-for (const reader of ['node', 'native'] as const) describe(`RTP over TCP, passive (the camera connects to us; ${reader} reader)`, () => {
-  before(() => {
-    nativeRtp = reader === 'native';
-  });
-
+describe('RTP over TCP, passive (the camera connects to us)', () => {
   test('an H.264 clip sent over a TCP connection comes out as its 50 frames, key frame first, 640x360', { skip }, async () => {
     const clip = h264Clip();
     const { pipeline, sink, port } = await passivePipeline();
@@ -190,7 +183,7 @@ for (const reader of ['node', 'native'] as const) describe(`RTP over TCP, passiv
     const address = holder.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     try {
-      const { pipeline } = pipelineWithSink({ transport: 'tcp-passive', nativeRtp, port });
+      const { pipeline } = pipelineWithSink({ transport: 'tcp-passive', port });
       open.push(pipeline);
       await assert.rejects(pipeline.start(), (err: unknown) => err instanceof RtpIngestError && err.failure === 'bind-failed' && err.errno === 'EADDRINUSE');
     } finally {
