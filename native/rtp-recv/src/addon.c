@@ -451,6 +451,12 @@ static int socket_address(int ipv6, const char *address, uint16_t port, struct s
   return inet_pton(AF_INET6, address, &in6->sin6_addr) == 1 ? 0 : EINVAL;
 }
 
+static void set_number(napi_env env, napi_value object, const char *name, double number) {
+  napi_value value;
+  napi_create_double(env, number, &value);
+  napi_set_named_property(env, object, name, value);
+}
+
 static napi_value socket_info(napi_env env, rtp_socket *s) {
   struct sockaddr_storage addr;
   socklen_t len = sizeof addr;
@@ -459,14 +465,11 @@ static napi_value socket_info(napi_env env, rtp_socket *s) {
   getsockname(s->fd, (struct sockaddr *)&addr, &len);
   getsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &optlen);
   uint16_t port = ntohs(addr.ss_family == AF_INET ? ((struct sockaddr_in *)&addr)->sin_port : ((struct sockaddr_in6 *)&addr)->sin6_port);
-  napi_value result, value;
+  napi_value result;
   napi_create_object(env, &result);
-  napi_create_uint32(env, s->id, &value);
-  napi_set_named_property(env, result, "id", value);
-  napi_create_uint32(env, port, &value);
-  napi_set_named_property(env, result, "port", value);
-  napi_create_uint32(env, (uint32_t)(rcvbuf / 2), &value); /* Linux reports twice what it granted for data */
-  napi_set_named_property(env, result, "receiveBufferBytes", value);
+  set_number(env, result, "id", s->id);
+  set_number(env, result, "port", port);
+  set_number(env, result, "receiveBufferBytes", rcvbuf / 2); /* Linux reports twice what it granted for data */
   return result;
 }
 
@@ -581,18 +584,15 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   rtp_socket *s = lookup(r, id);
   double datagrams = s ? (double)s->datagrams : 0, bytes = s ? (double)s->bytes : 0, dropped = s ? (double)s->dropped : 0;
   pthread_mutex_unlock(&r->lock);
-  napi_value result, value;
+  napi_value result;
   if (s == NULL) {
     napi_get_undefined(env, &result);
     return result;
   }
   napi_create_object(env, &result);
-  napi_create_double(env, datagrams, &value);
-  napi_set_named_property(env, result, "datagrams", value);
-  napi_create_double(env, bytes, &value);
-  napi_set_named_property(env, result, "bytes", value);
-  napi_create_double(env, dropped, &value);
-  napi_set_named_property(env, result, "dropped", value);
+  set_number(env, result, "datagrams", datagrams);
+  set_number(env, result, "bytes", bytes);
+  set_number(env, result, "dropped", dropped);
   return result;
 }
 
