@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { RtpPacket } from '../../src/media/rtp/packet';
-import { RtpReorderBuffer, type RtpReorderOptions } from '../../src/media/rtp/reorder';
+import { RtpReorderBuffer, type RtpPacketRun, type RtpReorderOptions } from '../../src/media/rtp/reorder';
 import { randomInt, seededRandom } from '../helpers/random';
 
 function pkt(seq: number): RtpPacket {
@@ -220,5 +220,50 @@ describe('RTP reorder buffer', () => {
       assert.equal(s.emitted + s.duplicates + s.late, s.received);
       assert.ok(s.lost >= dropped.size - 1 && s.lost <= dropped.size + s.late, `round ${round}: lost ${s.lost}, dropped ${dropped.size}`);
     }
+  });
+});
+
+describe('RTP reorder buffer: runs of packets (native/rtp-recv)', () => {
+  /** A run of `count` packets from `first`, payload bytes = their sequence numbers' low bytes. */
+  function run(first: number, count: number, marker = true): RtpPacketRun {
+    const payload = Buffer.from(Array.from({ length: count }, (_, i) => (first + i) & 0xff));
+    const lengths = Buffer.alloc(2 * count);
+    for (let i = 0; i < count; i++) lengths.writeUInt16BE(1, 2 * i);
+    return { count, firstSequence: first & 0xffff, timestamp: 9000, ssrc: 1, payloadType: 96, marker, payload, lengths };
+  }
+
+  test('a run in order with nothing held back passes whole, counted as its packets, across the wrap', () => {
+    const runs: string[] = [];
+    const { buf, out } = harness({ onRun: (payload, ts, marker) => runs.push(`${payload.toString('hex')} ${ts} ${marker}`) });
+    buf.pushRun(run(65534, 4));
+    buf.push(pkt(2));
+    assert.deepEqual(runs, ['feff0001 9000 true']);
+    assert.deepEqual(out, [2], 'the next packet follows the run');
+    assert.deepEqual([buf.stats.received, buf.stats.emitted, buf.stats.lost], [5, 5, 0]);
+    buf.push(pkt(0));
+    assert.equal(buf.stats.duplicates, 1, 'a packet of the run seen again is a duplicate');
+  });
+
+  test('a run after a gap is cut into its packets and waits like them; the loss is reported before them', () => {
+    const runs: Buffer[] = [];
+    const { buf, out, losses, clock } = harness({ window: 8, maxDelayMs: 100, onRun: (p) => runs.push(p) });
+    buf.push(pkt(10));
+    buf.pushRun(run(12, 3)); // 11 is missing
+    assert.deepEqual(out, [10]);
+    assert.equal(runs.length, 0);
+    clock.now = 150;
+    buf.poll();
+    assert.deepEqual(out, [10, 12, 13, 14]);
+    assert.deepEqual(losses, [1]);
+    buf.pushRun(run(15, 2, false));
+    assert.equal(runs.length, 1, 'in order again: whole');
+  });
+
+  test('without onRun every run reaches onPacket packet by packet, the marker on its last', () => {
+    const marks: boolean[] = [];
+    const { buf, out } = harness({ onPacket: (p) => (out.push(p.sequenceNumber), marks.push(p.marker)) });
+    buf.pushRun(run(7, 3));
+    assert.deepEqual(out, [7, 8, 9]);
+    assert.deepEqual(marks, [false, false, true]);
   });
 });

@@ -11,8 +11,17 @@
  * TCP is left to Node.js: its reads already carry a frame's packets each, and the same thread
  * reading TCP measured no cheaper (ADR 0022).
  *
- * Batch format, per datagram: u16 length, u16 source port, u8 address family (4 or 6), the
- * address (4 or 16 bytes), the datagram. Integers big-endian.
+ * Consecutive RTP packets of one sender, SSRC and timestamp, in sequence (a frame's packets, as
+ * cameras send them), become one *run*: their payloads back to back, as the demuxer would read
+ * them one after another, so JavaScript handles a frame's packets in one step when they are in
+ * order. Anything else (RTCP, malformed packets, another sender) is handed over as it came.
+ *
+ * Batch format, integers big-endian; a source is u16 port, u8 address family (4 or 6), the
+ * address (4 or 16 bytes). Records:
+ *   DATAGRAM (1): source, u16 length, the datagram.
+ *   RUN (2): source, u16 count, u16 first sequence number, u32 timestamp, u32 SSRC, u8 payload
+ *     type, u8 marker of the last packet, u32 bytes of the whole datagrams, u32 payload bytes,
+ *     the payloads, then count u16 payload lengths.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,6 +48,11 @@
 #define INDEX_BITS 20
 #define INDEX_MASK ((1u << INDEX_BITS) - 1u)
 #define STOP_TAG UINT64_MAX
+#define NO_RUN SIZE_MAX
+/* Packets in one run at most; a longer frame continues in the next run (no loss, one more step). */
+#define MAX_RUN 512
+#define RUN_HEADER 22
+enum { RECORD_DATAGRAM = 1, RECORD_RUN = 2 };
 
 typedef struct {
   uint32_t id; /* generation << INDEX_BITS | index; 0 = free slot */
@@ -46,6 +60,13 @@ typedef struct {
   uint8_t *pending;
   size_t pending_len, pending_cap;
   uint64_t datagrams, bytes, dropped;
+  /* The run at the end of the batch: where its fixed header is (NO_RUN: none), and its state. */
+  size_t run_at;
+  struct sockaddr_storage run_from;
+  uint16_t run_count, run_next_seq;
+  uint32_t run_ts, run_ssrc, run_bytes, run_payload;
+  uint8_t run_pt, run_marker;
+  uint16_t run_lengths[MAX_RUN];
 } rtp_socket;
 
 typedef struct {
@@ -133,15 +154,120 @@ static int reserve(rtp_socket *s, size_t extra) {
   return 1;
 }
 
-/* Appends one datagram to the socket's batch, with its source; 0 when it had to be dropped. */
+static void put32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+/* Writes the finished run's counts and its table of payload lengths; the run is closed. */
+static void close_run(rtp_socket *s) {
+  if (s->run_at == NO_RUN) return;
+  uint8_t *h = s->pending + s->run_at;
+  put16(h, s->run_count);
+  h[13] = s->run_marker;
+  put32(h + 14, s->run_bytes);
+  put32(h + 18, s->run_payload);
+  /* Room for the table was reserved with each payload. */
+  for (uint16_t i = 0; i < s->run_count; i++) put16(s->pending + s->pending_len + 2u * i, s->run_lengths[i]);
+  s->pending_len += 2u * s->run_count;
+  s->run_at = NO_RUN;
+}
+
+/* Appends one datagram as it came, with its source; 0 when it had to be dropped. */
 static int append(rtp_socket *s, const uint8_t *data, size_t len, const struct sockaddr_storage *from) {
-  uint8_t header[RECORD_HEADER_MAX];
-  size_t header_len = 2 + write_source(header + 2, from);
-  put16(header, (uint16_t)len);
+  close_run(s);
+  uint8_t header[1 + RECORD_HEADER_MAX];
+  header[0] = RECORD_DATAGRAM;
+  size_t header_len = 1 + write_source(header + 1, from);
+  put16(header + header_len, (uint16_t)len);
+  header_len += 2;
   if (s->pending_len + header_len + len > MAX_PENDING_BYTES || !reserve(s, header_len + len)) return 0;
   memcpy(s->pending + s->pending_len, header, header_len);
   memcpy(s->pending + s->pending_len + header_len, data, len);
   s->pending_len += header_len + len;
+  return 1;
+}
+
+/* The payload of a well-formed RTP v2 packet (the rules of src/media/rtp/packet.ts); 0 for RTCP or anything else. */
+static int rtp_payload(const uint8_t *p, size_t len, size_t *offset, size_t *payload_len) {
+  if (len >= 8 && p[0] >> 6 == 2 && p[1] >= 192 && p[1] <= 223) return 0; /* RTCP (RFC 5761) */
+  if (len < 12 || p[0] >> 6 != 2) return 0;
+  size_t o = 12 + (size_t)(p[0] & 0x0f) * 4;
+  if (o > len) return 0;
+  if (p[0] & 0x10) {
+    if (o + 4 > len) return 0;
+    o += 4 + (size_t)((p[o + 2] << 8) | p[o + 3]) * 4;
+    if (o > len) return 0;
+  }
+  size_t end = len;
+  if (p[0] & 0x20) {
+    size_t padding = p[len - 1];
+    if (padding == 0 || padding > len - o) return 0;
+    end -= padding;
+  }
+  *offset = o;
+  *payload_len = end - o;
+  return 1;
+}
+
+static int same_source(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
+  if (a->ss_family != b->ss_family) return 0;
+  if (a->ss_family == AF_INET) {
+    const struct sockaddr_in *x = (const struct sockaddr_in *)a, *y = (const struct sockaddr_in *)b;
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a, *y = (const struct sockaddr_in6 *)b;
+  return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+}
+
+/* Adds an RTP packet to the socket's open run, or opens one; 0 when it had to be dropped. */
+static int append_rtp(rtp_socket *s, const uint8_t *data, size_t len, const struct sockaddr_storage *from) {
+  size_t offset, payload_len;
+  if (!rtp_payload(data, len, &offset, &payload_len)) return append(s, data, len, from);
+  uint16_t seq = (uint16_t)(data[2] << 8 | data[3]);
+  uint32_t ts = get32(data + 4), ssrc = get32(data + 8);
+  uint8_t pt = data[1] & 0x7f, marker = data[1] >> 7;
+  int continues = s->run_at != NO_RUN && !s->run_marker && s->run_count < MAX_RUN && seq == s->run_next_seq && ts == s->run_ts &&
+                  ssrc == s->run_ssrc && pt == s->run_pt && same_source(from, &s->run_from);
+  if (!continues) {
+    close_run(s);
+    uint8_t header[1 + RECORD_HEADER_MAX + RUN_HEADER];
+    header[0] = RECORD_RUN;
+    size_t header_len = 1 + write_source(header + 1, from);
+    if (s->pending_len + header_len + RUN_HEADER > MAX_PENDING_BYTES || !reserve(s, header_len + RUN_HEADER)) return 0;
+    uint8_t *h = header + header_len;
+    memset(h, 0, RUN_HEADER);
+    put16(h + 2, seq);
+    put32(h + 4, ts);
+    put32(h + 8, ssrc);
+    h[12] = pt;
+    memcpy(s->pending + s->pending_len, header, header_len + RUN_HEADER);
+    s->run_at = s->pending_len + header_len;
+    s->pending_len += header_len + RUN_HEADER;
+    s->run_from = *from;
+    s->run_count = 0;
+    s->run_ts = ts;
+    s->run_ssrc = ssrc;
+    s->run_pt = pt;
+    s->run_bytes = s->run_payload = 0;
+  }
+  /* The payload, and room for the whole length table after it. */
+  size_t need = payload_len + 2u * ((size_t)s->run_count + 1);
+  if (s->pending_len + need > MAX_PENDING_BYTES || !reserve(s, need)) {
+    close_run(s);
+    return 0;
+  }
+  memcpy(s->pending + s->pending_len, data + offset, payload_len);
+  s->pending_len += payload_len;
+  s->run_lengths[s->run_count++] = (uint16_t)payload_len;
+  s->run_next_seq = (uint16_t)(seq + 1);
+  s->run_marker = marker;
+  s->run_bytes += (uint32_t)len;
+  s->run_payload += (uint32_t)payload_len;
   return 1;
 }
 
@@ -164,7 +290,7 @@ static void drain(rtp_socket *s, uint8_t *buffers, struct mmsghdr *msgs, struct 
     for (int i = 0; i < n; i++) {
       if (msgs[i].msg_hdr.msg_namelen == 0) continue;
       size_t len = msgs[i].msg_len;
-      if (append(s, iov[i].iov_base, len, &addrs[i])) {
+      if (append_rtp(s, iov[i].iov_base, len, &addrs[i])) {
         s->datagrams++;
         s->bytes += len;
       } else {
@@ -235,6 +361,7 @@ static void deliver(uv_async_t *handle) {
   for (uint32_t i = 0; i < r->slot_count; i++) {
     rtp_socket *s = &r->slots[i];
     if (s->id == 0 || s->pending_len == 0) continue;
+    close_run(s);
     napi_value id, buffer;
     napi_create_uint32(env, s->id, &id);
     if (napi_create_external_buffer(env, s->pending_len, s->pending, finalize_batch, NULL, &buffer) != napi_ok) {
@@ -278,6 +405,7 @@ static void close_slot(reader *r, rtp_socket *s) {
   free(s->pending);
   s->pending = NULL;
   s->pending_len = s->pending_cap = 0;
+  s->run_at = NO_RUN;
   s->id = 0;
   s->fd = -1;
   r->open_count--;
@@ -535,6 +663,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   memset(s, 0, sizeof *s);
   s->id = (r->generation << INDEX_BITS) | index;
   s->fd = fd;
+  s->run_at = NO_RUN;
   struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id};
   if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
     int err = errno;

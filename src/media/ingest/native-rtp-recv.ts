@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
 import type { Logger } from '../../logger';
+import type { RtpPacketRun } from '../rtp/reorder';
 
 /** The functions of native/rtp-recv (src/addon.c). */
 interface RtpRecvAddon {
@@ -14,8 +15,21 @@ interface RtpRecvAddon {
 declare const readerHandle: unique symbol;
 type ReaderHandle = { readonly [readerHandle]: true };
 
-/** One datagram: a view into the batch it came in (valid as long as it is referenced). */
-export type RtpDatagramHandler = (datagram: Buffer, address: string, port: number) => void;
+/**
+ * Consecutive RTP packets of one sender, SSRC and timestamp, in sequence (a frame's packets as
+ * cameras send them), as the reader thread found them: their payloads back to back. The object
+ * is reused for the next run; `payload` and `lengths` are views that may be kept.
+ */
+export interface RtpRun extends RtpPacketRun {
+  /** Bytes of the whole datagrams, headers included. */
+  datagramBytes: number;
+}
+
+/** What a socket's batch holds: datagrams as they came (views into the batch), and runs. */
+export interface RtpBatchHandler {
+  datagram(datagram: Buffer, address: string, port: number): void;
+  run(run: RtpRun, address: string, port: number): void;
+}
 
 
 /**
@@ -80,7 +94,7 @@ export class NativeRtpReader {
   }
 
   /** Binds `host:port` (0: any free port); throws an Error with the errno `code` when it cannot. */
-  open(host: string, port: number, receiveBufferBytes: number, handler: RtpDatagramHandler): NativeRtpSocket {
+  open(host: string, port: number, receiveBufferBytes: number, handler: RtpBatchHandler): NativeRtpSocket {
     const info = this.addon.open(this.handle, host, port, isIPv6(host), Math.max(0, receiveBufferBytes));
     this.sockets.set(info.id, new BatchSplitter(handler));
     return new NativeRtpSocket(this, info.id, info.port, info.receiveBufferBytes);
@@ -136,18 +150,24 @@ export class NativeRtpSocket {
 }
 
 /**
- * Source addresses in batches (u16 port, u8 family, 4 or 16 address bytes). The sender of a
- * stream rarely changes, so its address string is made once and reused while the bytes stay the
- * same.
+ * Source addresses in batches (u8 family, 4 or 16 address bytes). The sender of a stream rarely
+ * changes, so its address string is made once and reused while the bytes stay the same.
  */
 class SourceNames {
+  /** Where the bytes after the address last read begin. */
+  next = 0;
   private lastV4 = -1;
   private lastV6: Buffer | undefined;
   private lastAddress = '';
 
-  /** The address at `offset` (just after the port) and where the bytes after it begin. */
-  read(batch: Buffer, offset: number): [string, number] {
-    return batch[offset] === 4 ? [this.v4(batch.readUInt32BE(offset + 1)), offset + 5] : [this.v6(batch, offset + 1), offset + 17];
+  /** The address whose family byte is at `offset`. */
+  read(batch: Buffer, offset: number): string {
+    if (batch[offset] === 4) {
+      this.next = offset + 5;
+      return this.v4(batch.readUInt32BE(offset + 1));
+    }
+    this.next = offset + 17;
+    return this.v6(batch, offset + 1);
   }
 
   private v4(value: number): string {
@@ -170,21 +190,58 @@ class SourceNames {
   }
 }
 
-/** Cuts a UDP batch into its datagrams: u16 length, the source, the datagram. */
+const DATAGRAM = 1;
+const RUN = 2;
+const RUN_HEADER = 22;
+
+/** Cuts a batch into its records (native/rtp-recv/src/addon.c describes the format). */
 class BatchSplitter {
   private readonly names = new SourceNames();
+  private readonly current: RtpRun = {
+    count: 0,
+    firstSequence: 0,
+    timestamp: 0,
+    ssrc: 0,
+    payloadType: 0,
+    marker: false,
+    datagramBytes: 0,
+    payload: Buffer.alloc(0),
+    lengths: Buffer.alloc(0),
+  };
 
-  constructor(private readonly handler: RtpDatagramHandler) {}
+  constructor(private readonly handler: RtpBatchHandler) {}
 
   split(batch: Buffer): void {
     let p = 0;
-    while (p + 9 <= batch.length) {
-      const length = batch.readUInt16BE(p);
-      const port = batch.readUInt16BE(p + 2);
-      const [address, start] = this.names.read(batch, p + 4);
-      if (start + length > batch.length) return; // cannot happen: the addon writes whole records
-      this.handler(batch.subarray(start, start + length), address, port);
-      p = start + length;
+    while (p + 8 <= batch.length) {
+      const type = batch[p];
+      const port = batch.readUInt16BE(p + 1);
+      const address = this.names.read(batch, p + 3);
+      p = this.names.next;
+      if (type === DATAGRAM) {
+        const length = batch.readUInt16BE(p);
+        p += 2;
+        this.handler.datagram(batch.subarray(p, p + length), address, port);
+        p += length;
+      } else if (type === RUN) {
+        const run = this.current;
+        run.count = batch.readUInt16BE(p);
+        run.firstSequence = batch.readUInt16BE(p + 2);
+        run.timestamp = batch.readUInt32BE(p + 4);
+        run.ssrc = batch.readUInt32BE(p + 8);
+        run.payloadType = batch[p + 12] ?? 0;
+        run.marker = batch[p + 13] === 1;
+        run.datagramBytes = batch.readUInt32BE(p + 14);
+        const payloadLength = batch.readUInt32BE(p + 18);
+        p += RUN_HEADER;
+        run.payload = batch.subarray(p, p + payloadLength);
+        p += payloadLength;
+        run.lengths = batch.subarray(p, p + 2 * run.count);
+        p += 2 * run.count;
+        this.handler.run(run, address, port);
+      } else {
+        return; // cannot happen: the addon writes only these
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '../../logger';
 import { isRtcpPacket, parseRtpPacket, type RtpPacket } from '../rtp/packet';
-import { RtpReorderBuffer, type RtpReorderStats } from '../rtp/reorder';
+import { RtpReorderBuffer, type RtpPacketRun, type RtpReorderStats } from '../rtp/reorder';
 import { RtpIngestError } from './errors';
 import { SSRC_REJECT, SSRC_SWITCHED, SsrcGate } from './ssrc-gate';
 import type { RtpDiscontinuityHandler, RtpIngestOptions, RtpIngestStats, RtpPayloadHandler, RtpTransport } from './types';
@@ -132,6 +132,32 @@ export abstract class RtpIngest {
     return packet;
   }
 
+  /** admit() for a run of packets of one SSRC: true when they are the stream's. */
+  protected admitRun(run: RtpPacketRun): boolean {
+    const now = Date.now();
+    this.admittedAt = now;
+    const verdict = this.gate.admit(run.ssrc, now);
+    if (verdict === SSRC_REJECT) {
+      this.counters.ssrcMismatches += run.count;
+      return false;
+    }
+    this.switched = verdict === SSRC_SWITCHED;
+    return true;
+  }
+
+  /** accept() for a run: counted as its packets, reordered as one piece when in order. */
+  protected acceptRun(run: RtpPacketRun, datagramBytes: number): void {
+    if (this.switched) {
+      this.switched = false;
+      this.restartSequence();
+    }
+    this.counters.packets += run.count;
+    this.counters.bytes += datagramBytes;
+    this.counters.lastPacketAt = this.admittedAt;
+    this.reorder.pushRun(run);
+    if (this.reorderTimer === undefined) this.armReorderTimer();
+  }
+
   protected accept(packet: RtpPacket, size: number): void {
     if (this.switched) {
       this.switched = false;
@@ -178,12 +204,17 @@ export abstract class RtpIngest {
       window: this.options.reorderWindow ?? DEFAULT_REORDER_WINDOW,
       maxDelayMs: this.reorderMaxDelayMs,
       onPacket: this.deliver,
+      ...(this.options.onPayloadRun ? { onRun: this.deliverRun } : {}),
       onLoss: this.lose,
     });
   }
 
   private readonly deliver = (packet: RtpPacket): void => {
     if (!this.closed) this.onPayload(packet);
+  };
+
+  private readonly deliverRun = (payload: Buffer, timestamp: number, marker: boolean): void => {
+    if (!this.closed) this.options.onPayloadRun?.(payload, timestamp, marker);
   };
 
   private readonly lose = (count: number): void => {

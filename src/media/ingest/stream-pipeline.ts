@@ -16,7 +16,7 @@ import type { RtpIngestOptions, RtpIngestStats } from './types';
  */
 export type LossPolicy = 'continue' | 'wait-keyframe';
 
-export interface StreamPipelineOptions extends Omit<RtpIngestOptions, 'onPayload' | 'onDiscontinuity'> {
+export interface StreamPipelineOptions extends Omit<RtpIngestOptions, 'onPayload' | 'onPayloadRun' | 'onDiscontinuity'> {
   /** For the MediaSource this pipeline creates; its logger defaults to `logger`. */
   source?: MediaSourceOptions;
   /** Default 'continue'. */
@@ -54,7 +54,7 @@ export class StreamPipeline {
     const logger = options.logger.child({ streamId: options.streamId });
     this.source = new MediaSource(options.streamId, { logger, ...options.source });
     this.demuxer = new PsDemuxer({ onFrame: this.onFrame, onParams: this.onParams, logger });
-    this.ingest = createRtpIngest({ ...options, onPayload: this.onPayload, onDiscontinuity: this.onDiscontinuity });
+    this.ingest = createRtpIngest({ ...options, onPayload: this.onPayload, onPayloadRun: this.onPayloadRun, onDiscontinuity: this.onDiscontinuity });
   }
 
   /** Binds the port (udp, tcp-passive); tcp-active: then call connect(). */
@@ -98,6 +98,11 @@ export class StreamPipeline {
 
   private readonly onPayload = (packet: RtpPacket): void => {
     this.demuxer.push(packet.payload, packet.timestamp, packet.marker);
+  };
+
+  /** The demuxer reads bytes cut anywhere, so a run's payloads in one piece equal its packets one by one. */
+  private readonly onPayloadRun = (payload: Buffer, timestamp: number, marker: boolean): void => {
+    this.demuxer.push(payload, timestamp, marker);
   };
 
   private readonly onDiscontinuity = (): void => {

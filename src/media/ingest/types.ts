@@ -19,6 +19,13 @@ export type SsrcPolicy = 'first' | 'expected' | 'any';
 export type RtpPayloadHandler = (packet: RtpPacket) => void;
 
 /**
+ * Several packets of the stream at once, in sequence and of one timestamp, payloads back to back
+ * (native/rtp-recv's runs): what `RtpPayloadHandler` would get packet by packet, where only the
+ * last may carry the marker.
+ */
+export type RtpPayloadRunHandler = (payload: Buffer, timestamp: number, marker: boolean) => void;
+
+/**
  * Called just before the next payload when the sequence broke: `lost` packets never arrived, or
  * (with `lost` 0) another SSRC became the stream. Whatever was being assembled is incomplete.
  */
@@ -54,6 +61,8 @@ export interface RtpIngestOptions {
   connectRetryDelayMs?: number;
   logger: Logger;
   onPayload?: RtpPayloadHandler;
+  /** Takes in-order runs whole; without it they reach `onPayload` packet by packet. */
+  onPayloadRun?: RtpPayloadRunHandler;
   onDiscontinuity?: RtpDiscontinuityHandler;
 }
 

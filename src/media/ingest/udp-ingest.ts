@@ -1,7 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { errnoOf, RtpIngestError } from './errors';
-import { sharedRtpReader, warnNativeMissingOnce, type NativeRtpSocket } from './native-rtp-recv';
+import { sharedRtpReader, warnNativeMissingOnce, type NativeRtpSocket, type RtpBatchHandler, type RtpRun } from './native-rtp-recv';
 import { RtpIngest } from './rtp-ingest';
 import type { RtpIngestOptions, RtpIngestStats } from './types';
 
@@ -96,7 +96,7 @@ export class UdpRtpIngest extends RtpIngest {
     const { host, port } = this.options;
     const wanted = this.options.udpReceiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER;
     try {
-      this.native = reader.open(host, port, wanted, this.onMessage);
+      this.native = reader.open(host, port, wanted, this.batchHandler);
     } catch (err) {
       const errno = errnoOf(err);
       throw new RtpIngestError('bind-failed', `stream ${this.streamId}: cannot bind UDP ${host}:${port} (${errno})`, errno);
@@ -137,28 +137,42 @@ export class UdpRtpIngest extends RtpIngest {
   private readonly onMessage = (msg: Buffer, address: string, port: number): void => {
     if (this.closed) return;
     const packet = this.admit(msg);
-    if (packet === null) return;
+    if (packet === null || !this.fromSender(address, port, packet.ssrc, 1)) return;
+    this.accept(packet, msg.length);
+  };
+
+  /** The native reader's batches: datagrams as they came, and runs of a frame's packets. */
+  private readonly batchHandler: RtpBatchHandler = {
+    datagram: this.onMessage,
+    run: (run: RtpRun, address: string, port: number): void => {
+      if (this.closed || !this.admitRun(run) || !this.fromSender(address, port, run.ssrc, run.count)) return;
+      this.acceptRun(run, run.datagramBytes);
+    },
+  };
+
+  /** False (counting `count` packets) when they come from another address than the stream's sender. */
+  private fromSender(address: string, port: number, ssrc: number, count: number): boolean {
     if (this.lockSource) {
       if (this.switched || this.sourcePort < 0) {
         this.sourceAddress = address;
         this.sourcePort = port;
         this.remote = `${address}:${port}`;
         this.isConnected = true;
-        this.log.info({ remote: this.remote, ssrc: packet.ssrc }, 'RTP sender locked');
+        this.log.info({ remote: this.remote, ssrc }, 'RTP sender locked');
       } else if (port !== this.sourcePort || address !== this.sourceAddress) {
-        this.counters.sourceMismatches++;
+        this.counters.sourceMismatches += count;
         if (!this.warnedSource) {
           this.warnedSource = true;
           this.log.warn({ from: `${address}:${port}`, sender: this.remote }, 'dropping RTP from a second source address (logged once)');
         }
-        return;
+        return false;
       }
     } else if (!this.isConnected) {
       this.remote = `${address}:${port}`;
       this.isConnected = true;
     }
-    this.accept(packet, msg.length);
-  };
+    return true;
+  }
 
   protected async closeSockets(): Promise<void> {
     await this.starting?.catch(() => undefined);

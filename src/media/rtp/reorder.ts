@@ -1,7 +1,26 @@
 import { seqDistance, type RtpPacket } from './packet';
 
+/** Packets in sequence with one timestamp, payloads back to back (native/rtp-recv's runs). */
+export interface RtpPacketRun {
+  count: number;
+  firstSequence: number;
+  timestamp: number;
+  ssrc: number;
+  payloadType: number;
+  /** The last packet's marker bit. */
+  marker: boolean;
+  payload: Buffer;
+  /** Each packet's payload length, u16 big-endian. */
+  lengths: Buffer;
+}
+
 export interface RtpReorderOptions {
   onPacket(packet: RtpPacket): void;
+  /**
+   * A run that arrived in order with nothing held back, in one piece: what `onPacket` would have
+   * been given packet by packet, payloads concatenated. Without it runs are cut into packets.
+   */
+  onRun?(payload: Buffer, timestamp: number, marker: boolean): void;
   /** Called with the number of packets given up as lost, just before the packet after the gap. */
   onLoss?(count: number): void;
   /** Packets held while waiting for a missing one; a power of two. Default 32. */
@@ -105,6 +124,46 @@ export class RtpReorderBuffer {
       }
     }
     this.expire(now);
+  }
+
+  /**
+   * A run of packets. In order and with nothing held back it passes whole (`onRun`), as its
+   * packets would one by one; otherwise it is cut into its packets, each pushed as it would have
+   * arrived.
+   */
+  pushRun(run: RtpPacketRun): void {
+    const first = run.firstSequence & 0xffff;
+    const onRun = this.options.onRun;
+    if (onRun !== undefined && this.buffered === 0 && (this.next < 0 || this.next === first)) {
+      if (this.next < 0) this.next = first;
+      this.stats.received += run.count;
+      if (this.pendingLoss > 0) {
+        const lost = this.pendingLoss;
+        this.pendingLoss = 0;
+        this.options.onLoss?.(lost);
+      }
+      for (let i = 0; i < run.count; i++) this.markEmitted((first + i) & 0xffff, true);
+      this.stats.emitted += run.count;
+      this.next = (first + run.count) & 0xffff;
+      onRun(run.payload, run.timestamp, run.marker);
+      return;
+    }
+    let at = 0;
+    for (let i = 0; i < run.count; i++) {
+      const length = run.lengths.readUInt16BE(2 * i);
+      this.push({
+        marker: run.marker && i === run.count - 1,
+        payloadType: run.payloadType,
+        sequenceNumber: (first + i) & 0xffff,
+        timestamp: run.timestamp,
+        ssrc: run.ssrc,
+        csrcCount: 0,
+        extensionProfile: -1,
+        paddingLength: 0,
+        payload: run.payload.subarray(at, at + length),
+      });
+      at += length;
+    }
   }
 
   /**

@@ -9,7 +9,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { createRequire } from 'node:module';
 import { after, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { formatIPv6, loadRtpRecvAddon, NativeRtpReader } from '../../../src/media/ingest/native-rtp-recv';
+import { formatIPv6, loadRtpRecvAddon, NativeRtpReader, type RtpBatchHandler } from '../../../src/media/ingest/native-rtp-recv';
 import { closeUdp, delay, waitFor } from './helpers';
 
 type Addon = ConstructorParameters<typeof NativeRtpReader>[0];
@@ -28,6 +28,14 @@ after(async () => {
   for (const r of readers) r.close();
   await Promise.all(senders.map(closeUdp));
 });
+
+/** Datagrams only: these tests send bytes that are not RTP, which the reader hands over as they came. */
+function datagrams(fn: (data: Buffer, address: string, port: number) => void): RtpBatchHandler {
+  return {
+    datagram: fn,
+    run: () => assert.fail('a run from datagrams that are not RTP'),
+  };
+}
 
 function reader(batchMs = 5): NativeRtpReader {
   const r = new NativeRtpReader(addon(), batchMs);
@@ -55,7 +63,7 @@ interface Got {
 test('datagrams of several sockets reach their handlers whole, in order, with their source', async () => {
   const r = reader();
   const got: Got[][] = [[], [], []];
-  const sockets = got.map((list) => r.open('127.0.0.1', 0, 1 << 20, (data, address, port) => list.push({ data: Buffer.from(data), address, port })));
+  const sockets = got.map((list) => r.open('127.0.0.1', 0, 1 << 20, datagrams((data, address, port) => list.push({ data: Buffer.from(data), address, port }))));
   const camera = await sender();
   const sizes = [1, 12, 1400, 9000, 65000];
   const sent: Buffer[][] = [[], [], []];
@@ -84,9 +92,9 @@ test('a burst arrives in fewer JavaScript calls than datagrams (the point of the
   const turns: number[] = [];
   let turn = 0;
   const tick = setInterval(() => turn++, 1);
-  const socket = r.open('127.0.0.1', 0, 1 << 20, () => turns.push(turn));
+  const socket = r.open('127.0.0.1', 0, 1 << 20, datagrams(() => turns.push(turn)));
   const camera = await sender();
-  await Promise.all(Array.from({ length: 200 }, (_, i) => send(camera, Buffer.alloc(1000, i), socket.port)));
+  await Promise.all(Array.from({ length: 200 }, (_, i) => send(camera, Buffer.alloc(1000, i % 64), socket.port)));
   await waitFor('200 datagrams', () => turns.length === 200);
   clearInterval(tick);
   const calls = new Set(turns).size;
@@ -97,7 +105,7 @@ test('a burst arrives in fewer JavaScript calls than datagrams (the point of the
 test('IPv6: the sender is named as Node names it', async () => {
   const r = reader();
   const got: Got[] = [];
-  const socket = r.open('::1', 0, 1 << 20, (data, address, port) => got.push({ data: Buffer.from(data), address, port }));
+  const socket = r.open('::1', 0, 1 << 20, datagrams((data, address, port) => got.push({ data: Buffer.from(data), address, port })));
   const camera = await sender('udp6');
   await send(camera, Buffer.from('hello'), socket.port, '::1');
   await waitFor('one datagram', () => got.length === 1);
@@ -120,8 +128,8 @@ test('formatIPv6 writes addresses as inet_ntop does', () => {
 test('a port in use fails open() with EADDRINUSE; a closed socket frees its port and goes quiet', async () => {
   const r = reader();
   const got: number[] = [];
-  const socket = r.open('127.0.0.1', 0, 1 << 20, () => got.push(1));
-  assert.throws(() => r.open('127.0.0.1', socket.port, 1 << 20, () => undefined), (err: NodeJS.ErrnoException) => err.code === 'EADDRINUSE');
+  const socket = r.open('127.0.0.1', 0, 1 << 20, datagrams(() => got.push(1)));
+  assert.throws(() => r.open('127.0.0.1', socket.port, 1 << 20, datagrams(() => undefined)), (err: NodeJS.ErrnoException) => err.code === 'EADDRINUSE');
   const camera = await sender();
   await send(camera, Buffer.from('one'), socket.port);
   await waitFor('one datagram', () => got.length === 1);
@@ -134,13 +142,13 @@ test('a port in use fails open() with EADDRINUSE; a closed socket frees its port
   });
   await closeUdp(probe);
   assert.equal(r.socketStats(socket.id), undefined);
-  assert.throws(() => r.open('no-such-host', 0, 0, () => undefined), /not an IPv4 address/);
+  assert.throws(() => r.open('no-such-host', 0, 0, datagrams(() => undefined)), /not an IPv4 address/);
 });
 
 test('a stalled JavaScript thread costs datagrams beyond 8 MiB, counted; the rest arrive intact, in order', async () => {
   const r = reader();
   const got: number[] = [];
-  const socket = r.open('127.0.0.1', 0, 32 << 20, (data) => got.push(data.readUInt32BE(0)));
+  const socket = r.open('127.0.0.1', 0, 32 << 20, datagrams((data) => got.push(data.readUInt32BE(0))));
   // A worker sends 24 MB while this thread spins: the native thread reads on, JavaScript takes nothing.
   const done = new Int32Array(new SharedArrayBuffer(4));
   const flood = new Worker(
@@ -214,11 +222,11 @@ test('a worker that ends with its sockets open does not take the process with it
 
 test('without open sockets the reader does not keep the event loop alive; a closed reader refuses open()', async () => {
   const r = new NativeRtpReader(addon(), 5);
-  const s = r.open('127.0.0.1', 0, 0, () => undefined);
+  const s = r.open('127.0.0.1', 0, 0, datagrams(() => undefined));
   s.close();
   r.close();
   r.close();
-  assert.throws(() => r.open('127.0.0.1', 0, 0, () => undefined), /closed/);
+  assert.throws(() => r.open('127.0.0.1', 0, 0, datagrams(() => undefined)), /closed/);
   const worker = new Worker(
     `
     const { createRequire } = require('node:module');
@@ -233,4 +241,73 @@ test('without open sockets the reader does not keep the event loop alive; a clos
   const code = await Promise.race([new Promise<number>((resolve) => worker.once('exit', resolve)), delay(3000).then(() => -1)]);
   if (code === -1) await worker.terminate();
   assert.equal(code, 0, 'the worker ended by itself');
+});
+
+test('RTP packets in sequence with one timestamp arrive as runs; anything else as it came, all in order', async () => {
+  const r = reader(50);
+  const seen: string[] = [];
+  let runs = 0;
+  let longest = 0;
+  const socket = r.open('127.0.0.1', 0, 1 << 20, {
+    datagram: (data) => seen.push(`datagram ${data.length}`),
+    run: (run, address, port) => {
+      runs++;
+      longest = Math.max(longest, run.count);
+      let at = 0;
+      for (let i = 0; i < run.count; i++) {
+        const length = run.lengths.readUInt16BE(2 * i);
+        const payload = run.payload.subarray(at, at + length).toString();
+        at += length;
+        const marker = run.marker && i === run.count - 1;
+        seen.push(`rtp ${port === a.address().port ? 'A' : 'B'} ${address} seq=${(run.firstSequence + i) & 0xffff} ts=${run.timestamp} ssrc=${run.ssrc} pt=${run.payloadType} m=${marker} ${payload}`);
+      }
+      assert.equal(at, run.payload.length, 'the lengths cover the payload');
+    },
+  });
+  const a = await sender();
+  const b = await sender();
+  const rtp = (seq: number, ts: number, marker: boolean, payload: string, extra: { ssrc?: number; padding?: number; csrc?: number } = {}) => {
+    const csrc = extra.csrc ?? 0;
+    const pad = extra.padding ?? 0;
+    const out = Buffer.alloc(12 + csrc * 4 + payload.length + pad);
+    out[0] = 0x80 | (pad > 0 ? 0x20 : 0) | csrc;
+    out[1] = (marker ? 0x80 : 0) | 96;
+    out.writeUInt16BE(seq & 0xffff, 2);
+    out.writeUInt32BE(ts, 4);
+    out.writeUInt32BE(extra.ssrc ?? 7, 8);
+    out.write(payload, 12 + csrc * 4);
+    if (pad > 0) out[out.length - 1] = pad;
+    return out;
+  };
+  const rtcp = Buffer.from([0x80, 201, 0, 1, 0, 0, 0, 7]);
+  const sends: Array<[ReturnType<typeof createSocket>, Buffer]> = [
+    [a, rtp(65534, 3600, false, 'f1p1')],
+    [a, rtp(65535, 3600, false, 'f1p2', { csrc: 2 })],
+    [a, rtp(0, 3600, false, 'f1p3', { padding: 3 })],
+    [a, rtp(1, 3600, true, 'f1p4')],
+    [a, rtp(2, 7200, false, 'f2p1')],
+    [a, rtcp],
+    [a, rtp(3, 7200, true, 'f2p2')],
+    [a, Buffer.from([0x80, 96, 0, 4, 0, 0])],
+    [b, rtp(4, 7200, false, 'stray')],
+    [a, rtp(6, 10800, false, 'f3p1')],
+    [a, rtp(7, 10800, false, 'f3p2', { ssrc: 8 })],
+  ];
+  for (const [from, data] of sends) from.send(data, socket.port, '127.0.0.1');
+  await waitFor('all 11', () => seen.length === 11);
+  assert.deepEqual(seen, [
+    'rtp A 127.0.0.1 seq=65534 ts=3600 ssrc=7 pt=96 m=false f1p1',
+    'rtp A 127.0.0.1 seq=65535 ts=3600 ssrc=7 pt=96 m=false f1p2',
+    'rtp A 127.0.0.1 seq=0 ts=3600 ssrc=7 pt=96 m=false f1p3',
+    'rtp A 127.0.0.1 seq=1 ts=3600 ssrc=7 pt=96 m=true f1p4',
+    'rtp A 127.0.0.1 seq=2 ts=7200 ssrc=7 pt=96 m=false f2p1',
+    'datagram 8',
+    'rtp A 127.0.0.1 seq=3 ts=7200 ssrc=7 pt=96 m=true f2p2',
+    'datagram 6',
+    'rtp B 127.0.0.1 seq=4 ts=7200 ssrc=7 pt=96 m=false stray',
+    'rtp A 127.0.0.1 seq=6 ts=10800 ssrc=7 pt=96 m=false f3p1',
+    'rtp A 127.0.0.1 seq=7 ts=10800 ssrc=8 pt=96 m=false f3p2',
+  ]);
+  assert.ok(longest >= 2 && runs < 9, `a frame's packets came as one run (${runs} runs, longest ${longest})`);
+  socket.close();
 });
