@@ -61,7 +61,7 @@ typedef struct {
   size_t pending_len, pending_cap;
   uint64_t datagrams, bytes, dropped;
   /* The run at the end of the batch: where its fixed header is (NO_RUN: none), and its state. */
-  size_t run_at;
+  size_t run_start, run_at;
   struct sockaddr_storage run_from;
   uint16_t run_count, run_next_seq;
   uint32_t run_ts, run_ssrc, run_bytes, run_payload;
@@ -246,6 +246,7 @@ static int append_rtp(rtp_socket *s, const uint8_t *data, size_t len, const stru
     put32(h + 8, ssrc);
     h[12] = pt;
     memcpy(s->pending + s->pending_len, header, header_len + RUN_HEADER);
+    s->run_start = s->pending_len;
     s->run_at = s->pending_len + header_len;
     s->pending_len += header_len + RUN_HEADER;
     s->run_from = *from;
@@ -258,6 +259,10 @@ static int append_rtp(rtp_socket *s, const uint8_t *data, size_t len, const stru
   /* The payload, and room for the whole length table after it. */
   size_t need = payload_len + 2u * ((size_t)s->run_count + 1);
   if (s->pending_len + need > MAX_PENDING_BYTES || !reserve(s, need)) {
+    if (s->run_count == 0) {
+      s->pending_len = s->run_start; /* a run with no packet is no record */
+      s->run_at = NO_RUN;
+    }
     close_run(s);
     return 0;
   }

@@ -79,8 +79,8 @@ export function sharedRtpReader(batchMs = DEFAULT_BATCH_INTERVAL_MS): NativeRtpR
 
 /**
  * RTP sockets read by one native thread with recvmmsg (ADR 0022). Each round's datagrams reach
- * JavaScript in one call, a Buffer per socket; the handler of each socket gets them one by one,
- * as views into that Buffer.
+ * JavaScript in one call, a Buffer per socket; the handler of each socket gets a frame's packets
+ * as one run and anything else datagram by datagram, as views into that Buffer.
  */
 export class NativeRtpReader {
   private readonly handle: ReaderHandle;
@@ -93,13 +93,12 @@ export class NativeRtpReader {
     this.handle = addon.createReader(this.onBatches, intervalMs);
   }
 
-  /** Binds `host:port` (0: any free port); throws an Error with the errno `code` when it cannot. */
+  /** Binds `host:port` (port 0: the kernel picks a free one); throws an Error with the errno `code` when it cannot. */
   open(host: string, port: number, receiveBufferBytes: number, handler: RtpBatchHandler): NativeRtpSocket {
     const info = this.addon.open(this.handle, host, port, isIPv6(host), Math.max(0, receiveBufferBytes));
     this.sockets.set(info.id, new BatchSplitter(handler));
     return new NativeRtpSocket(this, info.id, info.port, info.receiveBufferBytes);
   }
-
 
   /** Datagrams not yet handed over are dropped; nothing is called back for this socket any more. */
   closeSocket(id: number): void {

@@ -121,53 +121,49 @@ export abstract class RtpIngest {
       this.counters.badPackets++;
       return null;
     }
-    const now = Date.now();
-    this.admittedAt = now;
-    const verdict = this.gate.admit(packet.ssrc, now);
-    if (verdict === SSRC_REJECT) {
-      this.counters.ssrcMismatches++;
-      return null;
-    }
-    this.switched = verdict === SSRC_SWITCHED;
-    return packet;
+    return this.passesGate(packet.ssrc, 1) ? packet : null;
   }
 
-  /** admit() for a run of packets of one SSRC: true when they are the stream's. */
+  /** admit() for a run of packets of one SSRC (already known to be well-formed RTP). */
   protected admitRun(run: RtpPacketRun): boolean {
+    return this.passesGate(run.ssrc, run.count);
+  }
+
+  protected accept(packet: RtpPacket, size: number): void {
+    this.count(1, size);
+    this.reorder.push(packet);
+    if (this.reorderTimer === undefined) this.armReorderTimer();
+  }
+
+  /** accept() for a run: counted as its packets, reordered as one piece when in order. */
+  protected acceptRun(run: RtpPacketRun, datagramBytes: number): void {
+    this.count(run.count, datagramBytes);
+    this.reorder.pushRun(run);
+    if (this.reorderTimer === undefined) this.armReorderTimer();
+  }
+
+  /** The SSRC check for `packets` packets of `ssrc`; those it turns away are counted. */
+  private passesGate(ssrc: number, packets: number): boolean {
     const now = Date.now();
     this.admittedAt = now;
-    const verdict = this.gate.admit(run.ssrc, now);
+    const verdict = this.gate.admit(ssrc, now);
     if (verdict === SSRC_REJECT) {
-      this.counters.ssrcMismatches += run.count;
+      this.counters.ssrcMismatches += packets;
       return false;
     }
     this.switched = verdict === SSRC_SWITCHED;
     return true;
   }
 
-  /** accept() for a run: counted as its packets, reordered as one piece when in order. */
-  protected acceptRun(run: RtpPacketRun, datagramBytes: number): void {
+  /** Counts accepted packets; a switched SSRC first starts the sequence over. */
+  private count(packets: number, bytes: number): void {
     if (this.switched) {
       this.switched = false;
       this.restartSequence();
     }
-    this.counters.packets += run.count;
-    this.counters.bytes += datagramBytes;
+    this.counters.packets += packets;
+    this.counters.bytes += bytes;
     this.counters.lastPacketAt = this.admittedAt;
-    this.reorder.pushRun(run);
-    if (this.reorderTimer === undefined) this.armReorderTimer();
-  }
-
-  protected accept(packet: RtpPacket, size: number): void {
-    if (this.switched) {
-      this.switched = false;
-      this.restartSequence();
-    }
-    this.counters.packets++;
-    this.counters.bytes += size;
-    this.counters.lastPacketAt = this.admittedAt;
-    this.reorder.push(packet);
-    if (this.reorderTimer === undefined) this.armReorderTimer();
   }
 
   /**
