@@ -8,8 +8,12 @@
  * per round with every socket's datagrams, each socket's in one Buffer
  * (docs/decisions/0022-native-rtp-receive.md).
  *
- * TCP is left to Node.js: its reads already carry a frame's packets each, and the same thread
- * reading TCP measured no cheaper (ADR 0022).
+ * TCP passive (the camera connects to us) goes through the same thread: it listens, takes one
+ * connection at a time (a second one while it is live is closed and reported) and cuts the RFC
+ * 4571 framing itself, so that a frame's packets become a run as over UDP. At the first thing
+ * that is not plainly the connection's RTP (a length that does not fit, another SSRC, a packet
+ * cut short) it hands the rest of the connection over as raw bytes to JavaScript's framer, which
+ * knows how to resynchronise, starting at that packet with the SSRC it had seen.
  *
  * Consecutive RTP packets of one sender, SSRC and timestamp, in sequence (a frame's packets, as
  * cameras send them), become one *run*: their payloads back to back, as the demuxer would read
@@ -22,6 +26,9 @@
  *   RUN (2): source, u16 count, u16 first sequence number, u32 timestamp, u32 SSRC, u8 payload
  *     type, u8 marker of the last packet, u32 bytes of the whole datagrams, u32 payload bytes,
  *     the payloads, then count u16 payload lengths.
+ *   TCP only: ACCEPTED (3) and REFUSED (6): source (the peer). CLOSED (5): nothing more.
+ *     RAW (7): u8 1 when the SSRC is known, u32 SSRC: what follows on the connection comes as
+ *     DATA (4): u32 length and the bytes as read.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -52,14 +59,28 @@
 /* Packets in one run at most; a longer frame continues in the next run (no loss, one more step). */
 #define MAX_RUN 512
 #define RUN_HEADER 22
-enum { RECORD_DATAGRAM = 1, RECORD_RUN = 2 };
+enum { RECORD_DATAGRAM = 1, RECORD_RUN = 2, RECORD_ACCEPTED = 3, RECORD_DATA = 4, RECORD_CLOSED = 5, RECORD_REFUSED = 6, RECORD_RAW = 7 };
+enum { KIND_UDP = 0, KIND_TCP_PASSIVE = 1 };
+/* Set in an epoll tag: the event is for the TCP listener's connection, not the listener. */
+#define CONNECTION_TAG (1ull << 32)
+#define READ_CHUNK 65536
 
 typedef struct {
   uint32_t id; /* generation << INDEX_BITS | index; 0 = free slot */
-  int fd;
+  int kind;
+  int fd; /* the UDP socket, or the TCP listener */
+  /* TCP: the live connection (-1: none), its peer, bytes read and not yet framed. */
+  int conn_fd;
+  int paused; /* not read until JavaScript takes the batch (it reached MAX_PENDING_BYTES) */
+  int raw;    /* framing handed over to JavaScript for the rest of the connection */
+  int ssrc_known;
+  uint32_t conn_ssrc;
+  struct sockaddr_storage peer;
+  uint8_t *in;
+  size_t in_len, in_cap;
   uint8_t *pending;
   size_t pending_len, pending_cap;
-  uint64_t datagrams, bytes, dropped;
+  uint64_t datagrams, bytes, dropped, connections, refused;
   /* The run at the end of the batch: where its fixed header is (NO_RUN: none), and its state. */
   size_t run_start, run_at;
   struct sockaddr_storage run_from;
@@ -278,6 +299,166 @@ static int append_rtp(rtp_socket *s, const uint8_t *data, size_t len, const stru
 
 
 
+/* A small TCP record: ACCEPTED/REFUSED with the peer, CLOSED, RAW with the SSRC; kept even beyond the cap. */
+static void append_event(rtp_socket *s, uint8_t type, const struct sockaddr_storage *peer) {
+  close_run(s);
+  uint8_t record[1 + RECORD_HEADER_MAX];
+  size_t len = 1;
+  record[0] = type;
+  if (peer != NULL) len += write_source(record + 1, peer);
+  if (type == RECORD_RAW) {
+    record[len++] = (uint8_t)s->ssrc_known;
+    put32(record + len, s->conn_ssrc);
+    len += 4;
+  }
+  if (!reserve(s, len)) return;
+  memcpy(s->pending + s->pending_len, record, len);
+  s->pending_len += len;
+}
+
+/* Bytes of the connection as they came (raw mode), in a DATA record. */
+static void append_data(rtp_socket *s, const uint8_t *data, size_t len) {
+  if (len == 0) return;
+  close_run(s);
+  if (!reserve(s, 5 + len)) return;
+  s->pending[s->pending_len] = RECORD_DATA;
+  put32(s->pending + s->pending_len + 1, (uint32_t)len);
+  memcpy(s->pending + s->pending_len + 5, data, len);
+  s->pending_len += 5 + len;
+}
+
+/*
+ * Whether an RFC 4571 frame at p plainly starts a packet of the connection, by the rules of
+ * JavaScript's framer (src/media/rtp/tcp-framer.ts checkHeader): 1 yes, 0 no, -1 not enough bytes.
+ */
+static int frame_header(const rtp_socket *s, const uint8_t *in, size_t in_len, size_t p) {
+  size_t avail = in_len - p;
+  if (avail < 4) return -1;
+  size_t length = (size_t)(in[p] << 8 | in[p + 1]);
+  uint8_t b0 = in[p + 2], b1 = in[p + 3];
+  if (length < 8 || b0 >> 6 != 2) return 0;
+  if (b1 >= 192 && b1 <= 223) {
+    if (avail < 6) return -1;
+    return ((size_t)(in[p + 4] << 8 | in[p + 5]) + 1) * 4 <= length ? 1 : 0;
+  }
+  if (length < 12) return 0;
+  if (avail < 14) return -1;
+  if (s->ssrc_known && get32(in + p + 10) != s->conn_ssrc) return 0;
+  return 1;
+}
+
+/* Cuts the complete frames read so far into runs and RTCP datagrams; at anything else, raw mode. */
+static void frame_connection(rtp_socket *s) {
+  size_t p = 0;
+  while (!s->raw) {
+    int head = frame_header(s, s->in, s->in_len, p);
+    if (head < 0) break;
+    size_t end = p + 2 + (size_t)(s->in[p] << 8 | s->in[p + 1]);
+    if (head == 0 || (end <= s->in_len && frame_header(s, s->in, s->in_len, end) == 0)) {
+      /* Not plain: JavaScript's framer takes over at this packet (it resyncs, or finds a packet cut short). */
+      s->raw = 1;
+      append_event(s, RECORD_RAW, NULL);
+      break;
+    }
+    if (end > s->in_len) break;
+    const uint8_t *packet = s->in + p + 2;
+    size_t len = end - p - 2;
+    uint8_t b1 = packet[1];
+    int ok;
+    if (b1 >= 192 && b1 <= 223) {
+      ok = append(s, packet, len, &s->peer);
+    } else {
+      if (!s->ssrc_known) {
+        s->conn_ssrc = get32(packet + 8);
+        s->ssrc_known = 1;
+      }
+      ok = append_rtp(s, packet, len, &s->peer);
+    }
+    if (ok) s->datagrams++;
+    else s->dropped++;
+    p = end;
+  }
+  if (s->raw) {
+    append_data(s, s->in + p, s->in_len - p);
+    s->in_len = 0;
+    return;
+  }
+  memmove(s->in, s->in + p, s->in_len - p);
+  s->in_len -= p;
+}
+
+static void end_connection(int epfd, rtp_socket *s) {
+  epoll_ctl(epfd, EPOLL_CTL_DEL, s->conn_fd, NULL);
+  close(s->conn_fd);
+  s->conn_fd = -1;
+  s->paused = 0;
+  s->in_len = 0; /* a packet cut by the close is lost, as with Node's socket */
+}
+
+/* Reads the live connection until it has given what it holds, the batch is full (then pauses it) or it ends. */
+static void read_connection(int epfd, rtp_socket *s) {
+  for (;;) {
+    if (s->pending_len >= MAX_PENDING_BYTES) {
+      /* Backpressure instead of loss: the camera's TCP waits until JavaScript has taken the batch. */
+      struct epoll_event ev = {.events = 0, .data.u64 = s->id | CONNECTION_TAG};
+      epoll_ctl(epfd, EPOLL_CTL_MOD, s->conn_fd, &ev);
+      s->paused = 1;
+      return;
+    }
+    if (s->in_cap - s->in_len < READ_CHUNK) {
+      size_t cap = s->in_len + READ_CHUNK;
+      uint8_t *grown = realloc(s->in, cap);
+      if (grown == NULL) return;
+      s->in = grown;
+      s->in_cap = cap;
+    }
+    ssize_t n = read(s->conn_fd, s->in + s->in_len, READ_CHUNK);
+    if (n > 0) {
+      s->in_len += (size_t)n;
+      s->bytes += (uint64_t)n;
+      frame_connection(s);
+      if (n < READ_CHUNK) return; /* drained: epoll says when there is more */
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    end_connection(epfd, s); /* orderly end (0) or a reset */
+    append_event(s, RECORD_CLOSED, NULL);
+    return;
+  }
+}
+
+/* Takes the connections waiting on the listener: the first while none is live, the others refused. */
+static void accept_connections(int epfd, rtp_socket *s) {
+  for (;;) {
+    struct sockaddr_storage peer;
+    socklen_t peer_len = sizeof peer;
+    int fd = accept4(s->fd, (struct sockaddr *)&peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      return;
+    }
+    if (s->conn_fd >= 0) {
+      close(fd);
+      s->refused++;
+      append_event(s, RECORD_REFUSED, &peer);
+      continue;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id | CONNECTION_TAG};
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      close(fd);
+      continue;
+    }
+    s->conn_fd = fd;
+    s->peer = peer;
+    s->raw = 0;
+    s->ssrc_known = 0;
+    s->in_len = 0;
+    s->connections++;
+    append_event(s, RECORD_ACCEPTED, &peer);
+  }
+}
+
 /* Reads what the socket holds (the caller holds the lock). */
 static void drain(rtp_socket *s, uint8_t *buffers, struct mmsghdr *msgs, struct iovec *iov, struct sockaddr_storage *addrs) {
   for (;;) {
@@ -326,7 +507,12 @@ static void *receive_loop(void *arg) {
       if (events[i].data.u64 == STOP_TAG) continue;
       rtp_socket *s = lookup(r, (uint32_t)events[i].data.u64);
       if (s == NULL) continue; /* closed since epoll_wait returned */
-      drain(s, buffers, msgs, iov, addrs);
+      if (s->kind == KIND_UDP) drain(s, buffers, msgs, iov, addrs);
+      else if (events[i].data.u64 & CONNECTION_TAG) {
+        if (s->conn_fd >= 0 && !s->paused) read_connection(r->epfd, s);
+      } else {
+        accept_connections(r->epfd, s);
+      }
       if (s->pending_len > 0) got = 1;
     }
     if (got && !r->scheduled) {
@@ -367,6 +553,11 @@ static void deliver(uv_async_t *handle) {
     rtp_socket *s = &r->slots[i];
     if (s->id == 0 || s->pending_len == 0) continue;
     close_run(s);
+    if (s->paused && s->conn_fd >= 0) {
+      struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id | CONNECTION_TAG};
+      epoll_ctl(r->epfd, EPOLL_CTL_MOD, s->conn_fd, &ev);
+      s->paused = 0;
+    }
     napi_value id, buffer;
     napi_create_uint32(env, s->id, &id);
     if (napi_create_external_buffer(env, s->pending_len, s->pending, finalize_batch, NULL, &buffer) != napi_ok) {
@@ -405,6 +596,10 @@ static void free_reader(reader *r) {
 }
 
 static void close_slot(reader *r, rtp_socket *s) {
+  if (s->conn_fd >= 0) end_connection(r->epfd, s);
+  free(s->in);
+  s->in = NULL;
+  s->in_len = s->in_cap = 0;
   epoll_ctl(r->epfd, EPOLL_CTL_DEL, s->fd, NULL);
   close(s->fd);
   free(s->pending);
@@ -606,19 +801,22 @@ static napi_value socket_info(napi_env env, rtp_socket *s) {
   return result;
 }
 
-/* open(reader, host, port, ipv6, receiveBufferBytes) -> { id, port, receiveBufferBytes } */
+/*
+ * open(reader, host, port, ipv6, receiveBufferBytes, tcp) -> { id, port, receiveBufferBytes }:
+ * a UDP socket, or (tcp) a TCP listener for one connection at a time.
+ */
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  reader *r = reader_arg(env, info, 5, argv, 0);
+  napi_value argv[6];
+  reader *r = reader_arg(env, info, 6, argv, 0);
   if (r == NULL) return NULL;
   char host[64];
   size_t host_len;
   uint32_t port, rcvbuf;
-  bool ipv6;
+  bool ipv6, tcp;
   if (napi_get_value_string_latin1(env, argv[1], host, sizeof host, &host_len) != napi_ok || host_len >= sizeof host - 1 ||
       napi_get_value_uint32(env, argv[2], &port) != napi_ok || port > 65535 || napi_get_value_bool(env, argv[3], &ipv6) != napi_ok ||
-      napi_get_value_uint32(env, argv[4], &rcvbuf) != napi_ok) {
-    napi_throw_type_error(env, NULL, "rtp-recv: open(reader, host, port, ipv6, receiveBufferBytes)");
+      napi_get_value_uint32(env, argv[4], &rcvbuf) != napi_ok || napi_get_value_bool(env, argv[5], &tcp) != napi_ok) {
+    napi_throw_type_error(env, NULL, "rtp-recv: open(reader, host, port, ipv6, receiveBufferBytes, tcp)");
     return NULL;
   }
   struct sockaddr_storage addr;
@@ -627,19 +825,23 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     throw_errno(env, EINVAL, ipv6 ? "not an IPv6 address" : "not an IPv4 address");
     return NULL;
   }
-  int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  int fd = socket(ipv6 ? AF_INET6 : AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
     throw_errno(env, errno, "socket");
     return NULL;
   }
   if (ipv6) {
-    int off = 0; /* dual stack, as Node's udp6 sockets */
+    int off = 0; /* dual stack, as Node's IPv6 sockets */
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
   }
-  if (bind(fd, (struct sockaddr *)&addr, addr_len) != 0) {
+  if (tcp) {
+    int on = 1; /* as libuv: a port in TIME_WAIT can be listened on again */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  }
+  if (bind(fd, (struct sockaddr *)&addr, addr_len) != 0 || (tcp && listen(fd, 16) != 0)) {
     int err = errno;
     close(fd);
-    throw_errno(env, err, "bind");
+    throw_errno(env, err, tcp ? "listen" : "bind");
     return NULL;
   }
   if (rcvbuf > 0) {
@@ -667,7 +869,9 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   rtp_socket *s = &r->slots[index];
   memset(s, 0, sizeof *s);
   s->id = (r->generation << INDEX_BITS) | index;
+  s->kind = tcp ? KIND_TCP_PASSIVE : KIND_UDP;
   s->fd = fd;
+  s->conn_fd = -1;
   s->run_at = NO_RUN;
   struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id};
   if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {

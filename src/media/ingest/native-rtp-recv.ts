@@ -6,7 +6,7 @@ import type { RtpPacketRun } from '../rtp/reorder';
 /** The functions of native/rtp-recv (src/addon.c). */
 interface RtpRecvAddon {
   createReader(onBatches: (batches: Array<number | Buffer>) => void, intervalMs: number): ReaderHandle;
-  open(reader: ReaderHandle, host: string, port: number, ipv6: boolean, receiveBufferBytes: number): { id: number; port: number; receiveBufferBytes: number };
+  open(reader: ReaderHandle, host: string, port: number, ipv6: boolean, receiveBufferBytes: number, tcp: boolean): { id: number; port: number; receiveBufferBytes: number };
   close(reader: ReaderHandle, id: number): void;
   stats(reader: ReaderHandle, id: number): { datagrams: number; bytes: number; dropped: number } | undefined;
   closeReader(reader: ReaderHandle): void;
@@ -29,6 +29,22 @@ export interface RtpRun extends RtpPacketRun {
 export interface RtpBatchHandler {
   datagram(datagram: Buffer, address: string, port: number): void;
   run(run: RtpRun, address: string, port: number): void;
+}
+
+/**
+ * A TCP listener's batches, in order: its connection's packets as runs and datagrams (RTCP, or
+ * RTP the reader could not parse) while the framing is plain; after `raw`, the rest of the
+ * connection's bytes as they came, for JavaScript's framer.
+ */
+export interface RtpTcpHandler extends RtpBatchHandler {
+  accepted(address: string, port: number): void;
+  /** The framing was not plain at this point: `data` follows. The SSRC the connection had, if any. */
+  raw(ssrc: number | undefined): void;
+  data(chunk: Buffer): void;
+  /** The live connection ended (by the peer, or reset); the next one will be accepted. */
+  closed(): void;
+  /** A connection arrived while one was live: the reader closed it. */
+  refused(address: string, port: number): void;
 }
 
 
@@ -95,7 +111,17 @@ export class NativeRtpReader {
 
   /** Binds `host:port` (port 0: the kernel picks a free one); throws an Error with the errno `code` when it cannot. */
   open(host: string, port: number, receiveBufferBytes: number, handler: RtpBatchHandler): NativeRtpSocket {
-    const info = this.addon.open(this.handle, host, port, isIPv6(host), Math.max(0, receiveBufferBytes));
+    const info = this.addon.open(this.handle, host, port, isIPv6(host), Math.max(0, receiveBufferBytes), false);
+    this.sockets.set(info.id, new BatchSplitter(handler));
+    return new NativeRtpSocket(this, info.id, info.port, info.receiveBufferBytes);
+  }
+
+  /**
+   * Listens on `host:port` for RTP over TCP (RFC 4571), one connection at a time. Throws an Error
+   * with the errno `code` when it cannot.
+   */
+  listen(host: string, port: number, handler: RtpTcpHandler): NativeRtpSocket {
+    const info = this.addon.open(this.handle, host, port, isIPv6(host), 0, true);
     this.sockets.set(info.id, new BatchSplitter(handler));
     return new NativeRtpSocket(this, info.id, info.port, info.receiveBufferBytes);
   }
@@ -191,6 +217,11 @@ class SourceNames {
 
 const DATAGRAM = 1;
 const RUN = 2;
+const ACCEPTED = 3;
+const DATA = 4;
+const CLOSED = 5;
+const REFUSED = 6;
+const RAW = 7;
 const RUN_HEADER = 22;
 
 /** Cuts a batch into its records (native/rtp-recv/src/addon.c describes the format). */
@@ -208,16 +239,24 @@ class BatchSplitter {
     lengths: Buffer.alloc(0),
   };
 
-  constructor(private readonly handler: RtpBatchHandler) {}
+  constructor(private readonly handler: RtpBatchHandler | RtpTcpHandler) {}
 
   split(batch: Buffer): void {
     let p = 0;
-    while (p + 8 <= batch.length) {
-      const type = batch[p];
+    while (p < batch.length) {
+      const type = batch[p] ?? 0;
+      if (type === DATA || type === CLOSED || type === RAW) {
+        p = this.connection(batch, p, type, this.handler as RtpTcpHandler);
+        continue;
+      }
       const port = batch.readUInt16BE(p + 1);
       const address = this.names.read(batch, p + 3);
       p = this.names.next;
-      if (type === DATAGRAM) {
+      if (type === ACCEPTED) {
+        (this.handler as RtpTcpHandler).accepted(address, port);
+      } else if (type === REFUSED) {
+        (this.handler as RtpTcpHandler).refused(address, port);
+      } else if (type === DATAGRAM) {
         const length = batch.readUInt16BE(p);
         p += 2;
         this.handler.datagram(batch.subarray(p, p + length), address, port);
@@ -242,6 +281,21 @@ class BatchSplitter {
         return; // cannot happen: the addon writes only these
       }
     }
+  }
+
+  /** The TCP records without a source; returns where the next record begins. */
+  private connection(batch: Buffer, p: number, type: number, handler: RtpTcpHandler): number {
+    if (type === CLOSED) {
+      handler.closed();
+      return p + 1;
+    }
+    if (type === RAW) {
+      handler.raw(batch[p + 1] === 1 ? batch.readUInt32BE(p + 2) : undefined);
+      return p + 6;
+    }
+    const length = batch.readUInt32BE(p + 1);
+    handler.data(batch.subarray(p + 5, p + 5 + length));
+    return p + 5 + length;
   }
 }
 

@@ -28,19 +28,31 @@ export abstract class TcpRtpIngest extends RtpIngest {
     return stats;
   }
 
-  /** Takes `socket` as the stream's connection. */
-  protected adopt(socket: Socket): void {
+  /** A new connection from `remote` is the stream's: its own framer, sequence and (under 'first') SSRC. */
+  protected beginConnection(remote: string): RtpTcpFramer {
     this.retireFramer();
     if (this.counters.packets > 0) this.restartSequence();
     // A new connection is a new sending session: under 'first' its own first SSRC counts.
     if ((this.options.ssrcPolicy ?? 'first') === 'first') this.gate.reset();
     const framer = new RtpTcpFramer({ onPacket: this.onFramedPacket, onRtcp: this.onRtcp });
     this.framer = framer;
-    this.peer = socket;
-    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.remote = remote;
     this.isConnected = true;
     this.counters.connections++;
     this.log.info({ remote: this.remote }, 'RTP over TCP connected');
+    return framer;
+  }
+
+  /** The live connection ended (the peer closed it, or it was reset). */
+  protected connectionEnded(): void {
+    this.isConnected = false;
+    if (!this.closed) this.log.info({ remote: this.remote }, 'RTP over TCP connection closed by the peer');
+  }
+
+  /** Takes `socket` as the stream's connection. */
+  protected adopt(socket: Socket): void {
+    const framer = this.beginConnection(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`);
+    this.peer = socket;
     socket.on('data', (chunk: Buffer) => {
       if (!this.closed && this.framer === framer) framer.push(chunk);
     });
@@ -48,8 +60,7 @@ export abstract class TcpRtpIngest extends RtpIngest {
     socket.once('close', () => {
       if (this.peer !== socket) return;
       this.peer = undefined;
-      this.isConnected = false;
-      if (!this.closed) this.log.info({ remote: this.remote }, 'RTP over TCP connection closed by the peer');
+      this.connectionEnded();
     });
   }
 

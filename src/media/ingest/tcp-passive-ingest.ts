@@ -1,17 +1,28 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import type { RtpTcpFramer } from '../rtp/tcp-framer';
 import { errnoOf, RtpIngestError } from './errors';
+import { sharedRtpReader, warnNativeMissingOnce, type NativeRtpSocket, type RtpTcpHandler } from './native-rtp-recv';
 import { TcpRtpIngest } from './tcp-ingest';
+import type { RtpIngestStats } from './types';
 
 /**
  * TCP passive (`a=setup:passive` on our side): we listen and the camera connects. One connection
  * is the stream; a second one while it is live is closed at once and counted. Once the live one
  * closes, the next connection is accepted (cameras reconnect after a network blip).
+ *
+ * With `nativeRtp` native/rtp-recv's thread listens, reads and cuts the framing, and hands over
+ * a frame's packets as one run every few milliseconds; where the framing is not plain it hands
+ * the rest of the connection to the same framer Node's path uses (ADR 0022). Without the addon
+ * built, Node.js listens (logged once).
  */
 export class TcpPassiveRtpIngest extends TcpRtpIngest {
   private server: Server | undefined;
   private starting: Promise<void> | undefined;
+  private native: NativeRtpSocket | undefined;
+  private nativeFramer: RtpTcpFramer | undefined;
 
   get localPort(): number {
+    if (this.native) return this.native.port;
     const address = this.server?.address();
     return typeof address === 'object' && address ? address.port : 0;
   }
@@ -23,7 +34,14 @@ export class TcpPassiveRtpIngest extends TcpRtpIngest {
     return this.starting;
   }
 
+  override get stats(): RtpIngestStats {
+    const stats = super.stats;
+    stats.reader = this.native ? 'native' : 'node';
+    return stats;
+  }
+
   private async listen(): Promise<void> {
+    if (this.options.nativeRtp === true && this.listenNative()) return;
     const { host, port } = this.options;
     const server = createServer(this.onConnection);
     try {
@@ -48,6 +66,57 @@ export class TcpPassiveRtpIngest extends TcpRtpIngest {
     this.log.info({ host, port: this.localPort }, 'waiting for RTP over TCP (passive)');
   }
 
+  /** True when native/rtp-recv took the listener; false when the addon is not there (Node listens then). */
+  private listenNative(): boolean {
+    const reader = sharedRtpReader(this.options.nativeBatchMs);
+    if (reader instanceof Error) {
+      warnNativeMissingOnce(this.log, reader);
+      return false;
+    }
+    const { host, port } = this.options;
+    try {
+      this.native = reader.listen(host, port, this.nativeHandler);
+    } catch (err) {
+      const errno = errnoOf(err);
+      throw new RtpIngestError('bind-failed', `stream ${this.streamId}: cannot listen on TCP ${host}:${port} (${errno})`, errno);
+    }
+    if (this.closed) {
+      this.native.close();
+      this.native = undefined;
+      throw new RtpIngestError('closed', `stream ${this.streamId}: closed while binding`);
+    }
+    this.log.info({ host, port: this.localPort, reader: 'native' }, 'waiting for RTP over TCP (passive)');
+    return true;
+  }
+
+  private readonly nativeHandler: RtpTcpHandler = {
+    accepted: (address, port) => {
+      if (!this.closed) this.nativeFramer = this.beginConnection(`${address}:${port}`);
+    },
+    run: (run) => {
+      if (!this.closed && this.admitRun(run)) this.acceptRun(run, run.datagramBytes);
+    },
+    datagram: (packet) => {
+      if (this.closed) return;
+      const parsed = this.admit(packet);
+      if (parsed !== null) this.accept(parsed, packet.length);
+    },
+    raw: (ssrc) => {
+      if (ssrc !== undefined) this.nativeFramer?.assumeSsrc(ssrc);
+    },
+    data: (chunk) => {
+      if (!this.closed) this.nativeFramer?.push(chunk);
+    },
+    closed: () => {
+      this.nativeFramer = undefined;
+      this.connectionEnded();
+    },
+    refused: (address, port) => {
+      this.counters.connectionsRefused++;
+      this.log.warn({ from: `${address}:${port}`, live: this.remote }, 'refusing a second RTP connection while one is live');
+    },
+  };
+
   private readonly onConnection = (socket: Socket): void => {
     if (this.closed) {
       socket.destroy();
@@ -65,6 +134,8 @@ export class TcpPassiveRtpIngest extends TcpRtpIngest {
 
   protected async closeSockets(): Promise<void> {
     await this.starting?.catch(() => undefined);
+    this.native?.close();
+    this.nativeFramer = undefined;
     await Promise.all([this.destroyPeer(), this.closeServer()]);
   }
 

@@ -38,6 +38,12 @@ export class RtpTcpFramer {
 
   constructor(private readonly options: RtpTcpFramerOptions) {}
 
+  /** Takes over a connection whose packets of `ssrc` were framed elsewhere so far (native/rtp-recv). */
+  assumeSsrc(ssrc: number): void {
+    this.ssrc = ssrc >>> 0;
+    this.ssrcKnown = true;
+  }
+
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
     if (this.pendingLength === 0) {

@@ -203,7 +203,7 @@ test('a worker that ends with its sockets open does not take the process with it
     const { parentPort, workerData } = require('node:worker_threads');
     const addon = workerData.path ? require(workerData.path) : createRequire(workerData.base)('gbvms-rtp-recv');
     const reader = addon.createReader(() => parentPort.postMessage('batch'), 5);
-    const socket = addon.open(reader, '127.0.0.1', 0, false, 1 << 20);
+    const socket = addon.open(reader, '127.0.0.1', 0, false, 1 << 20, false);
     parentPort.postMessage(socket.port);
     `,
     { eval: true, workerData: { path, base: import.meta.url } },
@@ -233,7 +233,7 @@ test('without open sockets the reader does not keep the event loop alive; a clos
     const { workerData } = require('node:worker_threads');
     const addon = workerData.path ? require(workerData.path) : createRequire(workerData.base)('gbvms-rtp-recv');
     const reader = addon.createReader(() => undefined, 5);
-    const socket = addon.open(reader, '127.0.0.1', 0, false, 0);
+    const socket = addon.open(reader, '127.0.0.1', 0, false, 0, false);
     addon.close(reader, socket.id);
     `,
     { eval: true, workerData: { path: process.env.GBVMS_TEST_RTP_RECV_ADDON ?? '', base: import.meta.url } },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { RtpIngestError } from '../../../src/media/ingest/errors';
 import type { StreamPipeline } from '../../../src/media/ingest/stream-pipeline';
 import { buildRtpPacket } from '../../../src/media/rtp/packet';
@@ -22,6 +22,8 @@ import {
 } from './helpers';
 
 const SSRC = 0x0200_0000 + 4321;
+/** Which reader the suite below runs against: Node's net, or native/rtp-recv's thread (ADR 0022). */
+let nativeRtp = false;
 const open: StreamPipeline[] = [];
 const clients: Socket[] = [];
 
@@ -31,9 +33,10 @@ after(async () => {
 });
 
 async function passivePipeline(options: Partial<Parameters<typeof pipelineWithSink>[0]> = {}): Promise<OpenPipeline & { port: number }> {
-  const opened = pipelineWithSink({ transport: 'tcp-passive', ...options });
+  const opened = pipelineWithSink({ transport: 'tcp-passive', nativeRtp, ...options });
   open.push(opened.pipeline);
   await opened.pipeline.start();
+  assert.equal(opened.pipeline.stats.ingest.reader, nativeRtp ? 'native' : 'node', 'the reader under test listens (a native build is required)');
   return { ...opened, port: opened.pipeline.localPort };
 }
 
@@ -53,7 +56,11 @@ async function writeInPieces(socket: Socket, stream: Buffer, seed: number): Prom
   }
 }
 
-describe('RTP over TCP, passive (the camera connects to us)', () => {
+for (const reader of ['node', 'native'] as const) describe(`RTP over TCP, passive (the camera connects to us; ${reader} reader)`, () => {
+  before(() => {
+    nativeRtp = reader === 'native';
+  });
+
   test('an H.264 clip sent over a TCP connection comes out as its 50 frames, key frame first, 640x360', { skip }, async () => {
     const clip = h264Clip();
     const { pipeline, sink, port } = await passivePipeline();
@@ -81,7 +88,7 @@ describe('RTP over TCP, passive (the camera connects to us)', () => {
     await waitFor('first packets', () => pipeline.stats.ingest.packets === 20);
     const second = await camera(port);
     await closed(second);
-    assert.equal(pipeline.stats.ingest.connectionsRefused, 1);
+    await waitFor('the refusal counted', () => pipeline.stats.ingest.connectionsRefused === 1);
     assert.ok(logs.messages().some((m) => m.includes('refusing a second RTP connection')));
     assert.equal(pipeline.stats.ingest.remote, `127.0.0.1:${first.localPort}`, 'the live one is untouched');
 
@@ -183,7 +190,7 @@ describe('RTP over TCP, passive (the camera connects to us)', () => {
     const address = holder.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     try {
-      const { pipeline } = pipelineWithSink({ transport: 'tcp-passive', port });
+      const { pipeline } = pipelineWithSink({ transport: 'tcp-passive', nativeRtp, port });
       open.push(pipeline);
       await assert.rejects(pipeline.start(), (err: unknown) => err instanceof RtpIngestError && err.failure === 'bind-failed' && err.errno === 'EADDRINUSE');
     } finally {
@@ -206,5 +213,59 @@ describe('RTP over TCP, passive (the camera connects to us)', () => {
       probe.listen(port, '127.0.0.1', resolve);
     });
     await new Promise<void>((resolve) => probe.close(() => resolve()));
+  });
+});
+
+describe('the native TCP reader against Node\'s, on the same streams', () => {
+  test('same frames and counters: RTCP and unparsable packets on plain framing, then garbage that hands the framing over (seeded)', { skip }, async () => {
+    const clip = h264Clip();
+    let framesCompared = 0;
+    for (const seed of [21, 22, 23]) {
+      const rand = seededRandom(seed);
+      const { packets } = rtpOf(clip, SSRC, 60000 + seed, randomInt(rand, 300, 1400));
+      const pieces: Buffer[] = [];
+      const damageFrom = randomInt(rand, packets.length / 3, (2 * packets.length) / 3);
+      for (const [i, p] of packets.entries()) {
+        pieces.push(frameForTcp(p));
+        if (i > 0 && rand() < 0.05) pieces.push(frameForTcp(rtcpReceiverReport(SSRC)));
+        if (i > 0 && rand() < 0.03) {
+          // Framed fine, but claims 15 CSRCs it does not carry: a bad packet, not a framing error.
+          const bad = Buffer.from(p.subarray(0, 24));
+          bad[0] = 0x8f;
+          pieces.push(frameForTcp(bad));
+        }
+        if (i >= damageFrom && rand() < 0.04) pieces.push(randomBytes(rand, randomInt(rand, 1, 300)));
+        if (i >= damageFrom && rand() < 0.02) pieces.push(frameForTcp(p).subarray(0, randomInt(rand, 1, 13)));
+      }
+      const stream = Buffer.concat(pieces);
+      const opened = await Promise.all(
+        [false, true].map(async (native) => {
+          const o = pipelineWithSink({ transport: 'tcp-passive', nativeRtp: native });
+          open.push(o.pipeline);
+          await o.pipeline.start();
+          return o;
+        }),
+      );
+      for (const o of opened) {
+        const socket = await camera(o.pipeline.localPort);
+        await writeInPieces(socket, stream, seed);
+        socket.end();
+      }
+      await waitFor('both connections closed', () => opened.every((o) => o.pipeline.stats.ingest.connections === 1 && !o.pipeline.stats.ingest.connected), 5000);
+      const [node, native] = opened as [OpenPipeline, OpenPipeline];
+      const counters = (o: OpenPipeline) => {
+        const i = o.pipeline.stats.ingest;
+        return { packets: i.packets, bytes: i.bytes, lost: i.lost, bad: i.badPackets, rtcp: i.rtcpPackets, ssrc: i.ssrcMismatches, dropped: i.framingBytesDropped, resyncs: i.framingResyncs };
+      };
+      assert.deepEqual(counters(native), counters(node), `seed ${seed}: ingest counters`);
+      assert.deepEqual(native.pipeline.stats.demux, node.pipeline.stats.demux, `seed ${seed}: demux counters`);
+      framesCompared += node.sink.video.length;
+      assert.deepEqual(
+        native.sink.video.map((f) => [f.pts, f.keyframe, f.data.toString('base64')]),
+        node.sink.video.map((f) => [f.pts, f.keyframe, f.data.toString('base64')]),
+        `seed ${seed}: the same frames`,
+      );
+    }
+    assert.ok(framesCompared > 60, `frames compared: ${framesCompared}`);
   });
 });
