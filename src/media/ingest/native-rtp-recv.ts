@@ -58,11 +58,14 @@ export const DEFAULT_BATCH_INTERVAL_MS = 20;
 
 let loaded: { addon: RtpRecvAddon } | { error: Error } | null = null;
 
-/** The addon, or why it cannot be had (not built: no compiler at install, or not Linux). */
+/**
+ * The addon, or why it cannot be had (not built: no compiler at install, or not Linux).
+ * GBVMS_RTP_RECV_ADDON names another build of it (the test suite's sanitizer build).
+ */
 export function loadRtpRecvAddon(): { addon: RtpRecvAddon } | { error: Error } {
   if (loaded === null) {
     try {
-      loaded = { addon: createRequire(import.meta.url)('gbvms-rtp-recv') as RtpRecvAddon };
+      loaded = { addon: createRequire(import.meta.url)(process.env.GBVMS_RTP_RECV_ADDON || 'gbvms-rtp-recv') as RtpRecvAddon };
     } catch (err) {
       loaded = { error: err instanceof Error ? err : new Error(String(err)) };
     }

@@ -1,12 +1,11 @@
 /**
  * native/rtp-recv over real sockets: what its thread reads reaches JavaScript whole, in order,
  * with its source, in batches; closing stops it; a stalled JavaScript thread costs datagrams
- * (counted), not memory without bound. GBVMS_TEST_RTP_RECV_ADDON points at another build of the
- * addon (native-asan.test.ts runs this file against a sanitizer build).
+ * (counted), not memory without bound. GBVMS_RTP_RECV_ADDON points at another build of the
+ * addon (native-rtp-asan.test.ts runs this file against a sanitizer build).
  */
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
-import { createRequire } from 'node:module';
 import { after, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { formatIPv6, loadRtpRecvAddon, NativeRtpReader, type RtpBatchHandler } from '../../../src/media/ingest/native-rtp-recv';
@@ -15,8 +14,6 @@ import { closeUdp, delay, waitFor } from './helpers';
 type Addon = ConstructorParameters<typeof NativeRtpReader>[0];
 
 function addon(): Addon {
-  const path = process.env.GBVMS_TEST_RTP_RECV_ADDON;
-  if (path) return createRequire(import.meta.url)(path) as Addon;
   const loaded = loadRtpRecvAddon();
   if ('error' in loaded) throw new Error(`native/rtp-recv is not built (npm ci builds it with node-gyp): ${loaded.error.message}`);
   return loaded.addon;
@@ -196,7 +193,7 @@ test('a stalled JavaScript thread costs datagrams beyond 8 MiB, counted; the res
 });
 
 test('a worker that ends with its sockets open does not take the process with it', async () => {
-  const path = process.env.GBVMS_TEST_RTP_RECV_ADDON ?? '';
+  const path = process.env.GBVMS_RTP_RECV_ADDON ?? '';
   const worker = new Worker(
     `
     const { createRequire } = require('node:module');
@@ -236,7 +233,7 @@ test('without open sockets the reader does not keep the event loop alive; a clos
     const socket = addon.open(reader, '127.0.0.1', 0, false, 0, false);
     addon.close(reader, socket.id);
     `,
-    { eval: true, workerData: { path: process.env.GBVMS_TEST_RTP_RECV_ADDON ?? '', base: import.meta.url } },
+    { eval: true, workerData: { path: process.env.GBVMS_RTP_RECV_ADDON ?? '', base: import.meta.url } },
   );
   const code = await Promise.race([new Promise<number>((resolve) => worker.once('exit', resolve)), delay(3000).then(() => -1)]);
   if (code === -1) await worker.terminate();

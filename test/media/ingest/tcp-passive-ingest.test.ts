@@ -236,6 +236,12 @@ describe('the native TCP reader against Node\'s, on the same streams', () => {
         }
         if (i >= damageFrom && rand() < 0.04) pieces.push(randomBytes(rand, randomInt(rand, 1, 300)));
         if (i >= damageFrom && rand() < 0.02) pieces.push(frameForTcp(p).subarray(0, randomInt(rand, 1, 13)));
+        if (i >= damageFrom && rand() < 0.02) {
+          // A length that lies: the packet looks right, but its frame swallows the next one's start.
+          const liar = frameForTcp(p);
+          liar.writeUInt16BE(liar.readUInt16BE(0) + randomInt(rand, 1, 40), 0);
+          pieces.push(liar);
+        }
       }
       const stream = Buffer.concat(pieces);
       const opened = await Promise.all(
@@ -255,7 +261,17 @@ describe('the native TCP reader against Node\'s, on the same streams', () => {
       const [node, native] = opened as [OpenPipeline, OpenPipeline];
       const counters = (o: OpenPipeline) => {
         const i = o.pipeline.stats.ingest;
-        return { packets: i.packets, bytes: i.bytes, lost: i.lost, bad: i.badPackets, rtcp: i.rtcpPackets, ssrc: i.ssrcMismatches, dropped: i.framingBytesDropped, resyncs: i.framingResyncs };
+        return {
+          packets: i.packets,
+          bytes: i.bytes,
+          lost: i.lost,
+          duplicates: i.duplicates,
+          bad: i.badPackets,
+          rtcp: i.rtcpPackets,
+          ssrc: i.ssrcMismatches,
+          dropped: i.framingBytesDropped,
+          resyncs: i.framingResyncs,
+        };
       };
       assert.deepEqual(counters(native), counters(node), `seed ${seed}: ingest counters`);
       assert.deepEqual(native.pipeline.stats.demux, node.pipeline.stats.demux, `seed ${seed}: demux counters`);
