@@ -131,9 +131,10 @@ export const configSchema = z.object({
       worker: z.boolean().default(true),
       udpReceiveBufferBytes: z.number().int().min(65536).default(4 * 1024 * 1024),
       /**
-       * Read RTP over UDP with the native addon (native/rtp-recv): one thread drains every
-       * stream's socket with recvmmsg and hands JavaScript a batch every `nativeBatchMs` (ADR 0022).
-       * Falls back to Node.js, with a log line, when the addon is not built.
+       * Read RTP over UDP and TCP passive with the native addon (native/rtp-recv): one thread
+       * drains every stream's socket and hands JavaScript a batch every `nativeBatchMs`, a frame's
+       * packets as one run (ADR 0022). Falls back to Node.js, with a log line, when the addon is
+       * not built.
        */
       nativeRtp: z.boolean().default(true),
       /** The native reader's pause between batches: latency added to live video against CPU saved. */

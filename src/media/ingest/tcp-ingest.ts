@@ -82,7 +82,8 @@ export abstract class TcpRtpIngest extends RtpIngest {
     this.framer = undefined;
   }
 
-  private readonly onFramedPacket = (buf: Buffer): void => {
+  /** One framed packet (RTP, or RTCP that admit() counts). */
+  protected readonly onFramedPacket = (buf: Buffer): void => {
     const packet = this.admit(buf);
     if (packet !== null) this.accept(packet, buf.length);
   };

@@ -97,9 +97,7 @@ export class TcpPassiveRtpIngest extends TcpRtpIngest {
       if (!this.closed && this.admitRun(run)) this.acceptRun(run, run.datagramBytes);
     },
     datagram: (packet) => {
-      if (this.closed) return;
-      const parsed = this.admit(packet);
-      if (parsed !== null) this.accept(parsed, packet.length);
+      if (!this.closed) this.onFramedPacket(packet);
     },
     raw: (ssrc) => {
       if (ssrc !== undefined) this.nativeFramer?.assumeSsrc(ssrc);

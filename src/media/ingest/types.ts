@@ -49,7 +49,7 @@ export interface RtpIngestOptions {
   reorderWindow?: number;
   /** How long a gap may hold UDP packets back before they count as lost. Default 100 ms. TCP: none. */
   reorderMaxDelayMs?: number;
-  /** UDP: read with native/rtp-recv's thread in batches (ADR 0022) when it is built. Default false. */
+  /** UDP and TCP passive: read with native/rtp-recv's thread in batches (ADR 0022) when it is built. Default false. */
   nativeRtp?: boolean;
   /** How long that thread gathers packets between two batches (the first stream's value counts). Default 20 ms. */
   nativeBatchMs?: number;
@@ -101,7 +101,7 @@ export interface RtpIngestStats {
   connected: boolean;
   /** The SSRC being accepted as the stream, once known. */
   ssrc?: number;
-  /** UDP: who reads the socket, native/rtp-recv's thread or Node's dgram. */
+  /** UDP and TCP passive: who reads the socket, native/rtp-recv's thread or Node.js. */
   reader?: 'native' | 'node';
   /** UDP, native reader: datagrams dropped because JavaScript fell more than 8 MiB behind. */
   readerDropped?: number;
