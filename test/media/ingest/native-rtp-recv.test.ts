@@ -2,13 +2,14 @@
  * native/rtp-recv over real sockets: what its thread reads reaches JavaScript whole, in order,
  * with its source, in batches; closing stops it; a stalled JavaScript thread costs datagrams
  * (counted), not memory without bound. GBVMS_RTP_RECV_ADDON points at another build of the
- * addon (native-rtp-asan.test.ts runs this file against a sanitizer build).
+ * addon (test/native/sanitized-addons.test.ts runs this file against a sanitizer build).
  */
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { formatIPv6, loadRtpRecvAddon, NativeRtpReader, type RtpBatchHandler } from '../../../src/media/ingest/native-rtp-recv';
+import { floodWhileBusy } from '../../helpers/udp-flood';
 import { closeUdp, delay, waitFor } from './helpers';
 
 type Addon = ConstructorParameters<typeof NativeRtpReader>[0];
@@ -146,40 +147,8 @@ test('a stalled JavaScript thread costs datagrams beyond 8 MiB, counted; the res
   const r = reader();
   const got: number[] = [];
   const socket = r.open('127.0.0.1', 0, 32 << 20, datagrams((data) => got.push(data.readUInt32BE(0))));
-  // A worker sends 24 MB while this thread spins: the native thread reads on, JavaScript takes nothing.
-  const done = new Int32Array(new SharedArrayBuffer(4));
-  const flood = new Worker(
-    `
-    const { createSocket } = require('node:dgram');
-    const { workerData } = require('node:worker_threads');
-    const s = createSocket({ type: 'udp4', sendBufferSize: 4 << 20 });
-    // Paced (8 per millisecond) so that the kernel's receive buffer never overflows: every loss is the reader's.
-    let left = 400;
-    let next = 0;
-    const burst = () => {
-      for (let k = 0; k < 8 && next < 400; k++, next++) {
-        const d = Buffer.alloc(60000);
-        d.writeUInt32BE(next, 0);
-        s.send(d, workerData.port, '127.0.0.1', () => {
-          if (--left === 0) { Atomics.store(workerData.done, 0, 1); s.close(); }
-        });
-      }
-      if (next < 400) setTimeout(burst, 1);
-    };
-    burst();
-    `,
-    { eval: true, workerData: { port: socket.port, done } },
-  );
-  const until = Date.now() + 5000;
-  while (Atomics.load(done, 0) === 0 && Date.now() < until) {
-    // busy: no delivery can run
-  }
-  const spinEnd = Date.now() + 100;
-  while (Date.now() < spinEnd) {
-    // let the native thread read the last datagrams
-  }
-  assert.equal(Atomics.load(done, 0), 1, 'the flood was sent');
-  await new Promise((resolve) => flood.once('exit', resolve));
+  // 24 MB, paced (8 per millisecond) so that the kernel's receive buffer never overflows: every loss is the reader's.
+  await floodWhileBusy({ port: socket.port, datagrams: 400, size: 60000, perTick: 8, tickMs: 1, numbered: true });
   await waitFor('delivery', () => got.length > 0);
   await delay(100);
   const stats = r.socketStats(socket.id);

@@ -3,10 +3,10 @@
  * client sends became, an answer from the keepalive lane or a datagram handed to JavaScript.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { createRequire } from 'node:module';
 import { silentLogger } from '../../../src/logger';
+import { floodWhileBusy as flood } from '../../helpers/udp-flood';
 import { loadSipUdpAddon, NativeUdpEndpoint } from '../../../src/sip/transport/native-udp';
 
 export const DEVICE_ID = '34020000001320000002';
@@ -16,7 +16,7 @@ type SipUdpAddon = Extract<ReturnType<typeof loadSipUdpAddon>, { addon: unknown 
 
 /**
  * The addon: CI builds it (python3, make and g++ are there), so a missing build fails the test.
- * GBVMS_TEST_SIP_UDP_ADDON names another build of it (native-asan.test.ts: under AddressSanitizer).
+ * GBVMS_TEST_SIP_UDP_ADDON names another build of it (test/native/sanitized-addons.test.ts: under AddressSanitizer).
  */
 export function requireAddon(): SipUdpAddon {
   const override = process.env.GBVMS_TEST_SIP_UDP_ADDON;
@@ -113,20 +113,7 @@ export function keepalive(options: { via?: string; from?: string; to?: string; c
   return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), bodyBytes]);
 }
 
-/**
- * Another process sends 60 MB of 60 kB datagrams to `port` while this thread is kept busy for
- * 2.5 s: JavaScript takes nothing meanwhile, so only the native reader's queue holds the flood.
- */
-export async function floodWhileBusy(port: number): Promise<void> {
-  const flood = spawn(
-    process.execPath,
-    ['-e', `const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(60000,65);let n=0;setTimeout(function go(){for(let i=0;i<10&&n<1000;i++,n++)s.send(b,${port},'127.0.0.1');if(n<1000)setTimeout(go,2);else setTimeout(()=>s.close(),200);},300);`],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise((resolve) => flood.once('exit', resolve));
-  const until = Date.now() + 2500;
-  while (Date.now() < until) {
-    // busy on purpose
-  }
-  await exited;
+/** 60 MB of 60 kB datagrams to `port` while this thread spins: only the native reader's queue holds them. */
+export function floodWhileBusy(port: number): Promise<void> {
+  return flood({ port, datagrams: 1000, size: 60000, perTick: 10, tickMs: 2 });
 }
