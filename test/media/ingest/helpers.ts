@@ -158,6 +158,17 @@ export function assertSameFrames(got: readonly AccessUnit[], want: readonly Sour
   });
 }
 
+/**
+ * Two pipelines fed the same input (the native reader's and Node's): the same demux counters and
+ * the same video frames, byte for byte. Returns how many frames were compared.
+ */
+export function assertSameOutput(a: OpenPipeline, b: OpenPipeline, label: string): number {
+  assert.deepEqual(a.pipeline.stats.demux, b.pipeline.stats.demux, `${label}: demux counters`);
+  const frames = (o: OpenPipeline) => o.sink.video.map((f) => [f.pts, f.keyframe, f.data.toString('base64')]);
+  assert.deepEqual(frames(a), frames(b), `${label}: the same frames`);
+  return b.sink.video.length;
+}
+
 /** A minimal RTCP receiver report (RFC 3550 6.4.2, no report blocks). */
 export function rtcpReceiverReport(ssrc: number): Buffer {
   const b = Buffer.alloc(8);
