@@ -1,7 +1,8 @@
 import type { Logger } from '../../logger';
 import { isRtcpPacket, parseRtpPacket, type RtpPacket } from '../rtp/packet';
 import { RtpReorderBuffer, type RtpPacketRun, type RtpReorderStats } from '../rtp/reorder';
-import { RtpIngestError } from './errors';
+import { errnoOf, RtpIngestError } from './errors';
+import { sharedRtpReader, warnNativeMissingOnce, type NativeRtpReader, type NativeRtpSocket } from './native-rtp-recv';
 import { SSRC_REJECT, SSRC_SWITCHED, SsrcGate } from './ssrc-gate';
 import type { RtpDiscontinuityHandler, RtpIngestOptions, RtpIngestStats, RtpPayloadHandler, RtpTransport } from './types';
 
@@ -109,6 +110,32 @@ export abstract class RtpIngest {
   }
 
   protected abstract closeSockets(): Promise<void>;
+
+  /**
+   * A socket of native/rtp-recv's reader, opened by `open`; undefined when the addon is not built
+   * (logged once, and the caller falls back to Node.js). `what` names the socket in the error
+   * thrown when it cannot be opened ('bind-failed'), or when close() came first ('closed').
+   */
+  protected openNative(what: string, open: (reader: NativeRtpReader) => NativeRtpSocket): NativeRtpSocket | undefined {
+    const reader = sharedRtpReader(this.options.nativeBatchMs);
+    if (reader instanceof Error) {
+      warnNativeMissingOnce(this.log, reader);
+      return undefined;
+    }
+    const { host, port } = this.options;
+    let socket: NativeRtpSocket;
+    try {
+      socket = open(reader);
+    } catch (err) {
+      const errno = errnoOf(err);
+      throw new RtpIngestError('bind-failed', `stream ${this.streamId}: cannot ${what} ${host}:${port} (${errno})`, errno);
+    }
+    if (this.closed) {
+      socket.close();
+      throw new RtpIngestError('closed', `stream ${this.streamId}: closed while binding`);
+    }
+    return socket;
+  }
 
   /** The packet if it is well-formed RTP of the stream's SSRC; otherwise counts it and returns null. */
   protected admit(buf: Buffer): RtpPacket | null {

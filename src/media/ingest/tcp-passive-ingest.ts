@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { RtpTcpFramer } from '../rtp/tcp-framer';
 import { errnoOf, RtpIngestError } from './errors';
-import { sharedRtpReader, warnNativeMissingOnce, type NativeRtpSocket, type RtpTcpHandler } from './native-rtp-recv';
+import type { NativeRtpSocket, RtpTcpHandler } from './native-rtp-recv';
 import { TcpRtpIngest } from './tcp-ingest';
 import type { RtpIngestStats } from './types';
 
@@ -68,23 +68,9 @@ export class TcpPassiveRtpIngest extends TcpRtpIngest {
 
   /** True when native/rtp-recv took the listener; false when the addon is not there (Node listens then). */
   private listenNative(): boolean {
-    const reader = sharedRtpReader(this.options.nativeBatchMs);
-    if (reader instanceof Error) {
-      warnNativeMissingOnce(this.log, reader);
-      return false;
-    }
     const { host, port } = this.options;
-    try {
-      this.native = reader.listen(host, port, this.nativeHandler);
-    } catch (err) {
-      const errno = errnoOf(err);
-      throw new RtpIngestError('bind-failed', `stream ${this.streamId}: cannot listen on TCP ${host}:${port} (${errno})`, errno);
-    }
-    if (this.closed) {
-      this.native.close();
-      this.native = undefined;
-      throw new RtpIngestError('closed', `stream ${this.streamId}: closed while binding`);
-    }
+    this.native = this.openNative('listen on TCP', (reader) => reader.listen(host, port, this.nativeHandler));
+    if (!this.native) return false;
     this.log.info({ host, port: this.localPort, reader: 'native' }, 'waiting for RTP over TCP (passive)');
     return true;
   }

@@ -1,7 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { errnoOf, RtpIngestError } from './errors';
-import { sharedRtpReader, warnNativeMissingOnce, type NativeRtpSocket, type RtpBatchHandler, type RtpRun } from './native-rtp-recv';
+import type { NativeRtpSocket, RtpBatchHandler, RtpRun } from './native-rtp-recv';
 import { RtpIngest } from './rtp-ingest';
 import type { RtpIngestOptions, RtpIngestStats } from './types';
 
@@ -88,24 +88,10 @@ export class UdpRtpIngest extends RtpIngest {
 
   /** True when native/rtp-recv took the socket; false when the addon is not there (Node reads then). */
   private bindNative(): boolean {
-    const reader = sharedRtpReader(this.options.nativeBatchMs);
-    if (reader instanceof Error) {
-      warnNativeMissingOnce(this.log, reader);
-      return false;
-    }
     const { host, port } = this.options;
     const wanted = this.options.udpReceiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER;
-    try {
-      this.native = reader.open(host, port, wanted, this.batchHandler);
-    } catch (err) {
-      const errno = errnoOf(err);
-      throw new RtpIngestError('bind-failed', `stream ${this.streamId}: cannot bind UDP ${host}:${port} (${errno})`, errno);
-    }
-    if (this.closed) {
-      this.native.close();
-      this.native = undefined;
-      throw new RtpIngestError('closed', `stream ${this.streamId}: closed while binding`);
-    }
+    this.native = this.openNative('bind UDP', (reader) => reader.open(host, port, wanted, this.batchHandler));
+    if (!this.native) return false;
     if (wanted > 0 && this.native.receiveBufferBytes < wanted) {
       this.log.warn({ wanted, granted: this.native.receiveBufferBytes }, 'the OS granted a smaller UDP receive buffer than asked for; raise net.core.rmem_max to avoid loss in bursts');
     }
