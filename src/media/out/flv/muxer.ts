@@ -6,7 +6,7 @@ import { encodeScriptData, type AmfValue } from './amf0';
 import { avcConfigSize, writeAvcConfig } from './avc-config';
 import { FlvClock, wrapDelta } from './clock';
 import { hevcConfigSize, writeHevcConfig } from './hevc-config';
-import { allocTag, TAG_AUDIO, TAG_HEADER_SIZE, TAG_SCRIPT, TAG_VIDEO, writeSI24 } from './tag';
+import { allocTag, PREVIOUS_TAG_SIZE, TAG_AUDIO, TAG_HEADER_SIZE, TAG_SCRIPT, TAG_VIDEO, writeSI24, writeTagHeader } from './tag';
 
 /**
  * How H.265 is written: 'enhanced' is the Enhanced RTMP/FLV FourCC `hvc1` header (FFmpeg >= 6.1,
@@ -111,6 +111,17 @@ export class FlvMuxer {
    * left out (the sequence header carries the former). Null when nothing is left to send.
    */
   videoFrame(au: AccessUnit): Buffer | null {
+    const parts = this.videoFrameParts(au);
+    return parts === null ? null : Buffer.concat(parts);
+  }
+
+  /**
+   * The same tag as videoFrame, as pieces to write in order: the NAL units are views into the
+   * access unit, and everything around them (tag header, video header, lengths, PreviousTagSize)
+   * is cut from one small buffer. A viewer's socket takes them in one writev, without copying the
+   * frame into a tag of its own (an allocation and a copy of every frame for every viewer).
+   */
+  videoFrameParts(au: AccessUnit): Buffer[] | null {
     if (au.kind !== 'video' || (au.codec !== 'h264' && au.codec !== 'h265')) return null;
     const codec = au.codec;
     const nals = (au.nalUnits ?? splitAnnexB(au.data)).filter((n) => n.length > 0 && keepInFrame(codec, n));
@@ -122,20 +133,29 @@ export class FlvMuxer {
     const frameType = au.keyframe ? FRAME_KEY : FRAME_INTER;
     const enhanced = codec === 'h265' && this.hevcMode === 'enhanced';
     const headerSize = enhanced ? 8 : 5;
-    const tag = allocTag(TAG_VIDEO, headerSize + payload, ms);
+    const dataSize = headerSize + payload;
+    const head = TAG_HEADER_SIZE + headerSize;
+    // Tag and video headers, a length per NAL unit, PreviousTagSize.
+    const frame = Buffer.allocUnsafe(head + 4 * nals.length + PREVIOUS_TAG_SIZE);
+    writeTagHeader(frame, TAG_VIDEO, dataSize, ms);
     if (enhanced) {
-      tag[TAG_HEADER_SIZE] = EX_HEADER | (frameType << 4) | EX_CODED_FRAMES;
-      tag.writeUInt32BE(FOURCC_HVC1, TAG_HEADER_SIZE + 1);
-      writeSI24(tag, cts, TAG_HEADER_SIZE + 5);
+      frame[TAG_HEADER_SIZE] = EX_HEADER | (frameType << 4) | EX_CODED_FRAMES;
+      frame.writeUInt32BE(FOURCC_HVC1, TAG_HEADER_SIZE + 1);
+      writeSI24(frame, cts, TAG_HEADER_SIZE + 5);
     } else {
-      this.writeLegacyVideoHeader(tag, this.videoCodecId(codec), frameType, AVC_NALU, cts);
+      this.writeLegacyVideoHeader(frame, this.videoCodecId(codec), frameType, AVC_NALU, cts);
     }
-    let at = TAG_HEADER_SIZE + headerSize;
+    const parts: Buffer[] = [];
+    let at = head;
+    let from = 0;
     for (const n of nals) {
-      at = tag.writeUInt32BE(n.length, at);
-      at += n.copy(tag, at);
+      at = frame.writeUInt32BE(n.length, at);
+      parts.push(frame.subarray(from, at), n);
+      from = at;
     }
-    return tag;
+    frame.writeUInt32BE(TAG_HEADER_SIZE + dataSize, at);
+    parts.push(frame.subarray(at, at + PREVIOUS_TAG_SIZE));
+    return parts;
   }
 
   /** The AAC AudioSpecificConfig tag; null for G.711, which needs none. */

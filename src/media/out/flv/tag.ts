@@ -16,14 +16,19 @@ const TIMESTAMP_RANGE = 0x1_0000_0000;
  */
 export function allocTag(type: number, dataSize: number, timestampMs: number): Buffer {
   const tag = Buffer.allocUnsafe(TAG_HEADER_SIZE + dataSize + PREVIOUS_TAG_SIZE);
+  writeTagHeader(tag, type, dataSize, timestampMs);
+  tag.writeUInt32BE(TAG_HEADER_SIZE + dataSize, TAG_HEADER_SIZE + dataSize);
+  return tag;
+}
+
+/** Writes the 11-byte tag header at the start of `tag`. */
+export function writeTagHeader(tag: Buffer, type: number, dataSize: number, timestampMs: number): void {
   const ts = ((timestampMs % TIMESTAMP_RANGE) + TIMESTAMP_RANGE) % TIMESTAMP_RANGE;
   tag[0] = type;
   tag.writeUIntBE(dataSize, 1, 3);
   tag.writeUIntBE(ts & 0xffffff, 4, 3);
   tag[7] = ts >>> 24; // TimestampExtended: the upper 8 bits
   tag.writeUIntBE(0, 8, 3); // StreamID, always 0
-  tag.writeUInt32BE(TAG_HEADER_SIZE + dataSize, TAG_HEADER_SIZE + dataSize);
-  return tag;
 }
 
 /** Writes a signed 24-bit integer (the composition time offset). */

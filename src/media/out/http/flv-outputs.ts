@@ -7,16 +7,28 @@ import type { FlvOutput } from './flv-sink';
 const GRACEFUL_END_MS = 2000;
 
 /**
- * HTTP-FLV: a chunked response. Writes never wait for the client: the backlog shows in
- * writableLength (the response's own buffer plus the socket's), which the MediaSource polices.
+ * HTTP-FLV: the body runs until the connection closes (no chunked framing), and each tag goes
+ * straight to the socket once the headers are out. Chunked encoding cost four buffers, a hex
+ * string and a cork/uncork tick per tag, which at 25 tags a second per viewer was a visible share
+ * of a live stream's CPU (docs/BENCHMARKS.md). Writes never wait for the client: the backlog shows
+ * in writableLength, which the MediaSource polices.
  */
 export function httpFlvOutput(res: ServerResponse): FlvOutput {
+  const socket = res.socket;
+  const open = (): boolean => socket !== null && !res.destroyed && !res.writableEnded && !socket.destroyed;
   return {
     send(chunk) {
-      if (!res.destroyed && !res.writableEnded) res.write(chunk);
+      if (open()) socket?.write(chunk);
+    },
+    sendParts(parts) {
+      if (socket === null || !open()) return;
+      // Corked, the pieces leave in one writev when uncorked.
+      socket.cork();
+      for (const p of parts) socket.write(p);
+      socket.uncork();
     },
     pendingBytes() {
-      return res.destroyed ? 0 : res.writableLength;
+      return res.destroyed || socket === null ? 0 : res.writableLength + socket.writableLength;
     },
     close(reason: SinkEndReason) {
       if (res.destroyed) return;
@@ -29,6 +41,17 @@ export function httpFlvOutput(res: ServerResponse): FlvOutput {
       setTimeout(() => res.destroy(), GRACEFUL_END_MS).unref();
     },
   };
+}
+
+/**
+ * Sends the headers of a close-delimited HTTP-FLV response: without Transfer-Encoding or
+ * Content-Length the body ends when the connection does, as SRS and ZLMediaKit serve it.
+ */
+export function startHttpFlvResponse(res: ServerResponse, headers: Record<string, string>): void {
+  // Node marks a response whose Transfer-Encoding was removed as close-delimited.
+  res.removeHeader('transfer-encoding');
+  res.writeHead(200, { ...headers, Connection: 'close' });
+  res.flushHeaders();
 }
 
 /** WS-FLV: one binary message per chunk; the backlog is ws's bufferedAmount. */

@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import type { Logger } from '../../../logger';
 import type { MediaSource } from '../../source/media-source';
 import type { HevcMode } from '../flv/muxer';
-import { httpFlvOutput, wsFlvOutput } from './flv-outputs';
+import { httpFlvOutput, startHttpFlvResponse, wsFlvOutput } from './flv-outputs';
 import { FlvSink, type FlvOutput } from './flv-sink';
 import { CORS_HEADERS } from './replies';
 
@@ -50,14 +50,8 @@ export class FlvViewers {
   }
 
   serveHttp(req: IncomingMessage, res: ServerResponse, stream: string, source: MediaSource, query: URLSearchParams): void {
-    res.writeHead(200, {
-      ...CORS_HEADERS,
-      'Content-Type': 'video/x-flv',
-      'Cache-Control': 'no-cache, no-store',
-      // One stream per connection: nothing to keep alive afterwards, and close() has no idle sockets to wait for.
-      Connection: 'close',
-    });
-    res.flushHeaders();
+    // One stream per connection: nothing to keep alive afterwards, and close() has no idle sockets to wait for.
+    startHttpFlvResponse(res, { ...CORS_HEADERS, 'Content-Type': 'video/x-flv', 'Cache-Control': 'no-cache, no-store' });
     req.socket.setTimeout(0);
     res.on('error', () => undefined);
     const viewer = this.add('http-flv', stream, source, httpFlvOutput(res), hevcModeOf(query), req.socket.remoteAddress);

@@ -67,6 +67,22 @@ describe('FLV video frames', () => {
     assert.deepEqual(tag.subarray(11, -4), Buffer.from([0x17, 1, 0, 0, 0, 0, 0, 0, 3, 0x65, 0xaa, 0xbb, 0, 0, 0, 2, 0x06, 5]));
   });
 
+  test('as parts, the frame is the same tag, with the NAL units as views of the access unit', () => {
+    const au = video('h264', [...SC, 0x67, 1, 2, ...SC, 0x65, 0xaa, 0xbb, 0xcc, ...SC, 0x06, 5]);
+    au.keyframe = true;
+    const parts = new FlvMuxer().videoFrameParts(au);
+    assert.ok(parts);
+    const tag = Buffer.concat(parts);
+    assert.equal(tag[0], 9);
+    assert.equal(tag.readUIntBE(1, 3), tag.length - 15, 'DataSize');
+    assert.deepEqual(tag.subarray(11, -4), Buffer.from([0x17, 1, 0, 0, 0, 0, 0, 0, 4, 0x65, 0xaa, 0xbb, 0xcc, 0, 0, 0, 2, 0x06, 5]));
+    assert.equal(tag.readUInt32BE(tag.length - 4), tag.length - 4, 'PreviousTagSize');
+    const idr = parts.find((p) => p[0] === 0x65);
+    assert.ok(idr);
+    assert.equal(idr.buffer, au.data.buffer, 'the slice is not copied');
+    assert.deepEqual(tag, new FlvMuxer().videoFrame(au));
+  });
+
   test('composition time is pts - dts in milliseconds, negative ones included', () => {
     const m = new FlvMuxer();
     const first = m.videoFrame(video('h264', [...SC, 0x41, 1], 9000, 9000 + 3 * 3600));

@@ -121,6 +121,10 @@ describe('HTTP-FLV and WS-FLV played by real clients', { skip: !hasFfmpeg && 'ff
     for (const got of await Promise.all(joins)) {
       assert.equal(got.headers['content-type'], 'video/x-flv');
       assert.equal(got.headers['access-control-allow-origin'], '*');
+      // Close-delimited, as SRS and ZLMediaKit serve it: no chunk framing around every tag.
+      assert.equal(got.headers['transfer-encoding'], undefined);
+      assert.equal(got.headers['content-length'], undefined);
+      assert.equal(got.headers.connection, 'close');
       const { tags } = readFlvPrefix(got.body);
       assert.equal(tags[0]?.type, 18, 'onMetaData first');
       const video = tags.filter((t) => t.type === 9);
