@@ -25,7 +25,8 @@ test('native/rtp-recv under AddressSanitizer passes its tests and the UDP and TC
     target: 'rtp_recv.node',
     pathVariable: 'GBVMS_RTP_RECV_ADDON',
     // Several sockets, 64 KB datagrams, IPv6, runs, a flood while stalled, workers ending with
-    // sockets open; damaged UDP streams; TCP garbage that hands the framing over, reconnects.
-    testFiles: ['test/media/ingest/native-rtp-recv.test.ts', 'test/media/ingest/udp-ingest.test.ts', 'test/media/ingest/tcp-passive-ingest.test.ts'],
+    // sockets open; damaged UDP streams; TCP garbage that hands the framing over, reconnects;
+    // TCP active connections adopted from Node.js.
+    testFiles: ['test/media/ingest/native-rtp-recv.test.ts', 'test/media/ingest/udp-ingest.test.ts', 'test/media/ingest/tcp-passive-ingest.test.ts', 'test/media/ingest/tcp-active-ingest.test.ts'],
   });
 });

@@ -8,6 +8,9 @@
  * per round with every socket's datagrams, each socket's in one Buffer
  * (docs/decisions/0022-native-rtp-receive.md).
  *
+ * TCP active (we connect to the camera) joins once Node.js has connected: the thread takes a
+ * duplicate of the connected socket (adopt) and reads it as it reads a passive connection.
+ *
  * TCP passive (the camera connects to us) goes through the same thread: it listens, takes one
  * connection at a time (a second one while it is live is closed and reported) and cuts the RFC
  * 4571 framing itself, so that a frame's packets become a run as over UDP. At the first thing
@@ -32,6 +35,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <node_api.h>
@@ -60,7 +64,7 @@
 #define MAX_RUN 512
 #define RUN_HEADER 22
 enum { RECORD_DATAGRAM = 1, RECORD_RUN = 2, RECORD_ACCEPTED = 3, RECORD_DATA = 4, RECORD_CLOSED = 5, RECORD_REFUSED = 6, RECORD_RAW = 7 };
-enum { KIND_UDP = 0, KIND_TCP_PASSIVE = 1 };
+enum { KIND_UDP = 0, KIND_TCP = 1 };
 /* Set in an epoll tag: the event is for the TCP listener's connection, not the listener. */
 #define CONNECTION_TAG (1ull << 32)
 #define READ_CHUNK 65536
@@ -68,7 +72,7 @@ enum { KIND_UDP = 0, KIND_TCP_PASSIVE = 1 };
 typedef struct {
   uint32_t id; /* generation << INDEX_BITS | index; 0 = free slot */
   int kind;
-  int fd; /* the UDP socket, or the TCP listener */
+  int fd; /* the UDP socket, or the TCP listener (-1 for an adopted connection) */
   /* TCP: the live connection (-1: none), its peer, bytes read and not yet framed. */
   int conn_fd;
   int paused; /* not read until JavaScript takes the batch (it reached MAX_PENDING_BYTES) */
@@ -600,8 +604,10 @@ static void close_slot(reader *r, rtp_socket *s) {
   free(s->in);
   s->in = NULL;
   s->in_len = s->in_cap = 0;
-  epoll_ctl(r->epfd, EPOLL_CTL_DEL, s->fd, NULL);
-  close(s->fd);
+  if (s->fd >= 0) {
+    epoll_ctl(r->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+    close(s->fd);
+  }
   free(s->pending);
   s->pending = NULL;
   s->pending_len = s->pending_cap = 0;
@@ -801,6 +807,29 @@ static napi_value socket_info(napi_env env, rtp_socket *s) {
   return result;
 }
 
+/* A free slot with a new id, cleared (the caller holds the lock); NULL when out of memory. */
+static rtp_socket *new_slot(reader *r) {
+  uint32_t index = 0;
+  while (index < r->slot_count && r->slots[index].id != 0) index++;
+  if (index == r->slot_count && r->slot_count == r->slot_cap) {
+    uint32_t cap = r->slot_cap == 0 ? 64 : r->slot_cap * 2;
+    rtp_socket *grown = cap > INDEX_MASK ? NULL : realloc(r->slots, cap * sizeof(rtp_socket));
+    if (grown == NULL) return NULL;
+    r->slots = grown;
+    r->slot_cap = cap;
+  }
+  if (index == r->slot_count) r->slot_count++;
+  r->generation = (r->generation + 1) & ((1u << (32 - INDEX_BITS)) - 1u);
+  if (r->generation == 0) r->generation = 1;
+  rtp_socket *s = &r->slots[index];
+  memset(s, 0, sizeof *s);
+  s->id = (r->generation << INDEX_BITS) | index;
+  s->fd = -1;
+  s->conn_fd = -1;
+  s->run_at = NO_RUN;
+  return s;
+}
+
 /*
  * open(reader, host, port, ipv6, receiveBufferBytes, tcp) -> { id, port, receiveBufferBytes }:
  * a UDP socket, or (tcp) a TCP listener for one connection at a time.
@@ -849,30 +878,15 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   }
   pthread_mutex_lock(&r->lock);
-  uint32_t index = 0;
-  while (index < r->slot_count && r->slots[index].id != 0) index++;
-  if (index == r->slot_count && r->slot_count == r->slot_cap) {
-    uint32_t cap = r->slot_cap == 0 ? 64 : r->slot_cap * 2;
-    rtp_socket *grown = cap > INDEX_MASK ? NULL : realloc(r->slots, cap * sizeof(rtp_socket));
-    if (grown == NULL) {
-      pthread_mutex_unlock(&r->lock);
-      close(fd);
-      throw_errno(env, ENOMEM, "too many sockets");
-      return NULL;
-    }
-    r->slots = grown;
-    r->slot_cap = cap;
+  rtp_socket *s = new_slot(r);
+  if (s == NULL) {
+    pthread_mutex_unlock(&r->lock);
+    close(fd);
+    throw_errno(env, ENOMEM, "too many sockets");
+    return NULL;
   }
-  if (index == r->slot_count) r->slot_count++;
-  r->generation = (r->generation + 1) & ((1u << (32 - INDEX_BITS)) - 1u);
-  if (r->generation == 0) r->generation = 1;
-  rtp_socket *s = &r->slots[index];
-  memset(s, 0, sizeof *s);
-  s->id = (r->generation << INDEX_BITS) | index;
-  s->kind = tcp ? KIND_TCP_PASSIVE : KIND_UDP;
+  s->kind = tcp ? KIND_TCP : KIND_UDP;
   s->fd = fd;
-  s->conn_fd = -1;
-  s->run_at = NO_RUN;
   struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id};
   if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
     int err = errno;
@@ -885,6 +899,68 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (r->open_count++ == 0) uv_ref((uv_handle_t *)r->wake);
   napi_value result = socket_info(env, s);
   pthread_mutex_unlock(&r->lock);
+  return result;
+}
+
+/*
+ * adopt(reader, fd) -> { id }: reads a TCP connection JavaScript made (TCP active) as a passive
+ * one's. The thread reads a duplicate, so Node.js may close its own descriptor at once; it must
+ * not have read from the connection (it would hold bytes the framing never sees).
+ */
+static napi_value js_adopt(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  reader *r = reader_arg(env, info, 2, argv, 0);
+  if (r == NULL) return NULL;
+  int32_t given;
+  if (napi_get_value_int32(env, argv[1], &given) != napi_ok || given < 0) {
+    napi_throw_type_error(env, NULL, "rtp-recv: adopt(reader, fd)");
+    return NULL;
+  }
+  int fd = fcntl(given, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) {
+    throw_errno(env, errno, "dup");
+    return NULL;
+  }
+  struct sockaddr_storage peer;
+  socklen_t peer_len = sizeof peer;
+  int type = 0;
+  socklen_t type_len = sizeof type;
+  int flags = fcntl(fd, F_GETFL);
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_STREAM || getpeername(fd, (struct sockaddr *)&peer, &peer_len) != 0 ||
+      flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+    int err = errno ? errno : EINVAL;
+    close(fd);
+    throw_errno(env, err, "not a connected TCP socket");
+    return NULL;
+  }
+  pthread_mutex_lock(&r->lock);
+  rtp_socket *s = new_slot(r);
+  if (s == NULL) {
+    pthread_mutex_unlock(&r->lock);
+    close(fd);
+    throw_errno(env, ENOMEM, "too many sockets");
+    return NULL;
+  }
+  s->kind = KIND_TCP;
+  s->conn_fd = fd;
+  s->peer = peer;
+  s->connections = 1;
+  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id | CONNECTION_TAG};
+  if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    int err = errno;
+    s->id = 0;
+    s->conn_fd = -1;
+    pthread_mutex_unlock(&r->lock);
+    close(fd);
+    throw_errno(env, err, "epoll_ctl");
+    return NULL;
+  }
+  if (r->open_count++ == 0) uv_ref((uv_handle_t *)r->wake);
+  uint32_t id = s->id;
+  pthread_mutex_unlock(&r->lock);
+  napi_value result;
+  napi_create_object(env, &result);
+  set_number(env, result, "id", id);
   return result;
 }
 
@@ -948,7 +1024,7 @@ NAPI_MODULE_INIT() {
     const char *name;
     napi_callback fn;
   } functions[] = {
-      {"createReader", js_create_reader}, {"open", js_open}, {"close", js_close}, {"stats", js_stats}, {"closeReader", js_close_reader},
+      {"createReader", js_create_reader}, {"open", js_open}, {"adopt", js_adopt}, {"close", js_close}, {"stats", js_stats}, {"closeReader", js_close_reader},
   };
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
     napi_value fn;

@@ -7,6 +7,7 @@ import type { RtpPacketRun } from '../rtp/reorder';
 interface RtpRecvAddon {
   createReader(onBatches: (batches: Array<number | Buffer>) => void, intervalMs: number): ReaderHandle;
   open(reader: ReaderHandle, host: string, port: number, ipv6: boolean, receiveBufferBytes: number, tcp: boolean): { id: number; port: number; receiveBufferBytes: number };
+  adopt(reader: ReaderHandle, fd: number): { id: number };
   close(reader: ReaderHandle, id: number): void;
   stats(reader: ReaderHandle, id: number): { datagrams: number; bytes: number; dropped: number } | undefined;
   closeReader(reader: ReaderHandle): void;
@@ -127,6 +128,17 @@ export class NativeRtpReader {
     const info = this.addon.open(this.handle, host, port, isIPv6(host), 0, true);
     this.sockets.set(info.id, new BatchSplitter(handler));
     return new NativeRtpSocket(this, info.id, info.port, info.receiveBufferBytes);
+  }
+
+  /**
+   * Reads a connected TCP socket (TCP active: Node.js connected it) as a passive connection is
+   * read, from a duplicate of `fd`; the caller then closes its own socket. Nothing may have been
+   * read from it yet. No `accepted` is called: the caller knows the peer.
+   */
+  adopt(fd: number, handler: RtpTcpHandler): NativeRtpSocket {
+    const info = this.addon.adopt(this.handle, fd);
+    this.sockets.set(info.id, new BatchSplitter(handler));
+    return new NativeRtpSocket(this, info.id, 0, 0);
   }
 
   /** Datagrams not yet handed over are dropped; nothing is called back for this socket any more. */

@@ -1,7 +1,9 @@
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { RtpIngestError } from './errors';
+import type { NativeRtpSocket } from './native-rtp-recv';
 import { connectWithRetry } from './tcp-connect';
 import { TcpRtpIngest } from './tcp-ingest';
+import type { RtpIngestStats } from './types';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 const DEFAULT_RETRY_DELAY_MS = 200;
@@ -10,13 +12,24 @@ const DEFAULT_RETRY_DELAY_MS = 200;
  * TCP active (`a=setup:active` on our side): the camera listens and we connect, after its 200 OK
  * named the address. One connection per stream; when it closes, the owner decides whether to
  * connect again.
+ *
+ * Node.js connects (with its retries); with `nativeRtp` the connected socket is then handed to
+ * native/rtp-recv's thread, which reads and frames it as a passive connection (ADR 0022).
  */
 export class TcpActiveRtpIngest extends TcpRtpIngest {
   private readonly abort = new AbortController();
   private connecting: Promise<void> | undefined;
+  private native: NativeRtpSocket | undefined;
+  private nativeLocalPort = 0;
 
   get localPort(): number {
-    return this.peer?.localPort ?? 0;
+    return this.peer?.localPort ?? (this.native ? this.nativeLocalPort : 0);
+  }
+
+  override get stats(): RtpIngestStats {
+    const stats = super.stats;
+    stats.reader = this.native ? 'native' : 'node';
+    return stats;
   }
 
   /** Nothing to bind: the connection is made by connect(). */
@@ -27,7 +40,7 @@ export class TcpActiveRtpIngest extends TcpRtpIngest {
 
   override connect(host: string, port: number): Promise<void> {
     if (this.closed) return Promise.reject(new RtpIngestError('closed', `stream ${this.streamId}: the receiver is closed`));
-    if (this.connecting || this.peer) {
+    if (this.connecting || this.peer || this.native) {
       return Promise.reject(new RtpIngestError('wrong-state', `stream ${this.streamId}: already connected or connecting to ${this.remote ?? 'the camera'}`));
     }
     this.connecting = this.connectTo(host, port).finally(() => {
@@ -48,6 +61,7 @@ export class TcpActiveRtpIngest extends TcpRtpIngest {
       retryDelayMs: this.options.connectRetryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
       signal: this.abort.signal,
       onRetry: (attempt, errno) => this.log.debug({ host, port, attempt, errno }, 'camera not accepting RTP connection yet; retrying'),
+      paused: true,
     }).catch((err: unknown) => {
       if (err instanceof RtpIngestError) {
         if (err.failure === 'connect-failed') this.log.warn({ host, port, errno: err.errno }, err.message);
@@ -59,12 +73,41 @@ export class TcpActiveRtpIngest extends TcpRtpIngest {
       socket.destroy();
       throw new RtpIngestError('closed', `stream ${this.streamId}: closed while connecting`);
     }
-    this.adopt(socket);
+    if (this.options.nativeRtp !== true || !this.handOver(socket)) this.adopt(socket);
+  }
+
+  /** True when native/rtp-recv reads the connection from now on; Node's socket is then closed. */
+  private handOver(socket: Socket): boolean {
+    const fd = descriptorOf(socket);
+    if (fd === undefined) return false;
+    const native = this.openNative('read the TCP connection to', (reader) => reader.adopt(fd, this.nativeConnection));
+    if (!native) return false;
+    this.native = native;
+    this.nativeLocalPort = socket.localPort ?? 0;
+    this.nativeFramer = this.beginConnection(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`);
+    // The thread reads its own duplicate of the descriptor; closing Node's does not end the connection.
+    socket.destroy();
+    return true;
+  }
+
+  protected override nativeConnectionClosed(): void {
+    this.native?.close();
+    this.native = undefined;
   }
 
   protected async closeSockets(): Promise<void> {
     this.abort.abort();
     await this.connecting?.catch(() => undefined);
+    this.native?.close();
+    this.native = undefined;
+    this.nativeFramer = undefined;
     await this.destroyPeer();
   }
+}
+
+/** The socket's file descriptor (libuv's handle has it on Unix); undefined where there is none. */
+function descriptorOf(socket: Socket): number | undefined {
+  const handle = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle;
+  const fd = handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }

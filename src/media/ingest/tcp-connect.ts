@@ -14,6 +14,8 @@ export interface TcpConnectOptions {
   /** Aborting destroys the attempt in flight and rejects. */
   signal: AbortSignal;
   onRetry?(attempt: number, errno: string): void;
+  /** Resolve with a paused socket that has read nothing (the owner resumes it, or hands its descriptor on). */
+  paused?: boolean;
 }
 
 /**
@@ -65,6 +67,9 @@ function connectOnce(options: TcpConnectOptions, timeoutMs: number): Promise<Soc
       ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
       ...(options.localPort ? { localPort: options.localPort } : {}),
     });
+    // A net.Socket that is not paused starts reading as it connects; a connection handed to
+    // native/rtp-recv must not have bytes sitting in Node's buffers.
+    if (options.paused === true) socket.pause();
     const timer = setTimeout(() => fail(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
     const onAbort = (): void => fail(new Error('aborted'));
     options.signal.addEventListener('abort', onAbort, { once: true });

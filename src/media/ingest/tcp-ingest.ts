@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { RtpTcpFramer } from '../rtp/tcp-framer';
+import type { RtpTcpHandler } from './native-rtp-recv';
 import { RtpIngest } from './rtp-ingest';
 import type { RtpIngestOptions, RtpIngestStats } from './types';
 
@@ -13,6 +14,8 @@ import type { RtpIngestOptions, RtpIngestStats } from './types';
 export abstract class TcpRtpIngest extends RtpIngest {
   protected peer: Socket | undefined;
   private framer: RtpTcpFramer | undefined;
+  /** The framer of the connection native/rtp-recv reads, for what it hands over raw. */
+  protected nativeFramer: RtpTcpFramer | undefined;
 
   constructor(options: RtpIngestOptions) {
     super(options, 0);
@@ -56,6 +59,7 @@ export abstract class TcpRtpIngest extends RtpIngest {
     socket.on('data', (chunk: Buffer) => {
       if (!this.closed && this.framer === framer) framer.push(chunk);
     });
+    socket.resume(); // it may come paused (TCP active)
     socket.on('error', (err) => this.log.debug({ err, remote: this.remote }, 'RTP TCP connection error'));
     socket.once('close', () => {
       if (this.peer !== socket) return;
@@ -81,6 +85,40 @@ export abstract class TcpRtpIngest extends RtpIngest {
     this.counters.framingResyncs += framer.stats.resyncs;
     this.framer = undefined;
   }
+
+  /**
+   * What native/rtp-recv hands over of a connection it reads: runs and datagrams while the framing
+   * is plain, raw bytes for the JS framer after that (ADR 0022).
+   */
+  protected readonly nativeConnection: RtpTcpHandler = {
+    accepted: (address, port) => {
+      if (!this.closed) this.nativeFramer = this.beginConnection(`${address}:${port}`);
+    },
+    run: (run) => {
+      if (!this.closed && this.admitRun(run)) this.acceptRun(run, run.datagramBytes);
+    },
+    datagram: (packet) => {
+      if (!this.closed) this.onFramedPacket(packet);
+    },
+    raw: (ssrc) => {
+      if (ssrc !== undefined) this.nativeFramer?.assumeSsrc(ssrc);
+    },
+    data: (chunk) => {
+      if (!this.closed) this.nativeFramer?.push(chunk);
+    },
+    closed: () => {
+      this.nativeFramer = undefined;
+      this.connectionEnded();
+      this.nativeConnectionClosed();
+    },
+    refused: (address, port) => {
+      this.counters.connectionsRefused++;
+      this.log.warn({ from: `${address}:${port}`, live: this.remote }, 'refusing a second RTP connection while one is live');
+    },
+  };
+
+  /** The connection native/rtp-recv read has ended (a listener stays open for the next one). */
+  protected nativeConnectionClosed(): void {}
 
   /** One framed packet (RTP, or RTCP that admit() counts). */
   protected readonly onFramedPacket = (buf: Buffer): void => {

@@ -1,7 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import type { RtpTcpFramer } from '../rtp/tcp-framer';
 import { errnoOf, RtpIngestError } from './errors';
-import type { NativeRtpSocket, RtpTcpHandler } from './native-rtp-recv';
+import type { NativeRtpSocket } from './native-rtp-recv';
 import { TcpRtpIngest } from './tcp-ingest';
 import type { RtpIngestStats } from './types';
 
@@ -19,7 +18,6 @@ export class TcpPassiveRtpIngest extends TcpRtpIngest {
   private server: Server | undefined;
   private starting: Promise<void> | undefined;
   private native: NativeRtpSocket | undefined;
-  private nativeFramer: RtpTcpFramer | undefined;
 
   get localPort(): number {
     if (this.native) return this.native.port;
@@ -69,37 +67,11 @@ export class TcpPassiveRtpIngest extends TcpRtpIngest {
   /** True when native/rtp-recv took the listener; false when the addon is not there (Node listens then). */
   private listenNative(): boolean {
     const { host, port } = this.options;
-    this.native = this.openNative('listen on TCP', (reader) => reader.listen(host, port, this.nativeHandler));
+    this.native = this.openNative('listen on TCP', (reader) => reader.listen(host, port, this.nativeConnection));
     if (!this.native) return false;
     this.log.info({ host, port: this.localPort, reader: 'native' }, 'waiting for RTP over TCP (passive)');
     return true;
   }
-
-  private readonly nativeHandler: RtpTcpHandler = {
-    accepted: (address, port) => {
-      if (!this.closed) this.nativeFramer = this.beginConnection(`${address}:${port}`);
-    },
-    run: (run) => {
-      if (!this.closed && this.admitRun(run)) this.acceptRun(run, run.datagramBytes);
-    },
-    datagram: (packet) => {
-      if (!this.closed) this.onFramedPacket(packet);
-    },
-    raw: (ssrc) => {
-      if (ssrc !== undefined) this.nativeFramer?.assumeSsrc(ssrc);
-    },
-    data: (chunk) => {
-      if (!this.closed) this.nativeFramer?.push(chunk);
-    },
-    closed: () => {
-      this.nativeFramer = undefined;
-      this.connectionEnded();
-    },
-    refused: (address, port) => {
-      this.counters.connectionsRefused++;
-      this.log.warn({ from: `${address}:${port}`, live: this.remote }, 'refusing a second RTP connection while one is live');
-    },
-  };
 
   private readonly onConnection = (socket: Socket): void => {
     if (this.closed) {

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
+import { connect, createServer, type Socket as NetSocket } from 'node:net';
 import { after, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { formatIPv6, loadRtpRecvAddon, NativeRtpReader, type RtpBatchHandler } from '../../../src/media/ingest/native-rtp-recv';
@@ -276,4 +277,44 @@ test('RTP packets in sequence with one timestamp arrive as runs; anything else a
   ]);
   assert.ok(longest >= 2 && runs < 9, `a frame's packets came as one run (${runs} runs, longest ${longest})`);
   socket.close();
+});
+
+test('adopt() takes only a connected TCP socket, and reads it on after Node.js has closed its own descriptor', async () => {
+  const r = reader();
+  const fdOf = (handle: unknown): number => {
+    const fd = (handle as { _handle?: { fd?: number } })._handle?.fd;
+    assert.ok(typeof fd === 'number' && fd >= 0, 'libuv exposes the descriptor on Linux');
+    return fd;
+  };
+  const tcpHandler = (got: Buffer[], closed: () => void): Parameters<NativeRtpReader['adopt']>[1] => ({
+    ...datagrams((data) => got.push(Buffer.from(data))),
+    accepted: () => assert.fail('no accept for an adopted connection'),
+    raw: () => undefined,
+    data: () => assert.fail('plain framing stays on the thread'),
+    closed,
+    refused: () => assert.fail('nothing to refuse'),
+  });
+  const udp = await sender();
+  assert.throws(() => r.adopt(fdOf(udp), tcpHandler([], () => undefined)), /not a connected TCP socket/);
+  assert.throws(() => r.adopt(1 << 30, tcpHandler([], () => undefined)), /dup/);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  assert.throws(() => r.adopt(fdOf(server), tcpHandler([], () => undefined)), /not a connected TCP socket/, 'a listener is not a connection');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const accepted = new Promise<NetSocket>((resolve) => server.once('connection', resolve));
+  const ours = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve) => ours.once('connect', () => resolve()));
+  const camera = await accepted;
+  const got: Buffer[] = [];
+  let ended = false;
+  const socket = r.adopt(fdOf(ours), tcpHandler(got, () => (ended = true)));
+  ours.destroy();
+  // RFC 4571 frames of RTCP-like bytes: handed over as datagrams, one per frame.
+  const rtcp = Buffer.from([0x80, 200, 0, 1, 0, 0, 0, 1]);
+  camera.end(Buffer.concat([Buffer.from([0, 8]), rtcp, Buffer.from([0, 8]), rtcp]));
+  await waitFor('two packets, then the end', () => got.length === 2 && ended);
+  assert.deepEqual(got, [rtcp, rtcp]);
+  socket.close();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 });

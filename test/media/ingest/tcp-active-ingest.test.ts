@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { RtpIngestError } from '../../../src/media/ingest/errors';
 import type { StreamPipeline } from '../../../src/media/ingest/stream-pipeline';
 import { frameForTcp } from '../../../src/media/rtp/tcp-framer';
@@ -27,10 +27,17 @@ after(async () => {
   await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
 });
 
+/** Which reader the suite below runs against: Node's socket, or native/rtp-recv's thread (ADR 0022). */
+let nativeRtp = false;
+
 function activePipeline(options: Partial<Parameters<typeof pipelineWithSink>[0]> = {}): OpenPipeline {
-  const opened = pipelineWithSink({ transport: 'tcp-active', connectTimeoutMs: 1500, ...options });
+  const opened = pipelineWithSink({ transport: 'tcp-active', connectTimeoutMs: 1500, nativeRtp, ...options });
   open.push(opened.pipeline);
   return opened;
+}
+
+function assertReader(pipeline: StreamPipeline): void {
+  assert.equal(pipeline.stats.ingest.reader, nativeRtp ? 'native' : 'node', 'the reader under test reads the connection (a native build is required)');
 }
 
 /** A camera's TCP listener: resolves each accepted connection in turn. */
@@ -51,7 +58,11 @@ function cameraListener(port = 0): { server: Server; listening: Promise<number>;
   return { server, listening, accepted };
 }
 
-describe('RTP over TCP, active (we connect to the camera)', () => {
+for (const reader of ['node', 'native'] as const) describe(`RTP over TCP, active (we connect to the camera; ${reader} reader)`, () => {
+  before(() => {
+    nativeRtp = reader === 'native';
+  });
+
   test('an H.264 clip from the camera we connected to comes out as its 50 frames, 640x360', { skip }, async () => {
     const clip = h264Clip();
     const cam = cameraListener();
@@ -59,6 +70,7 @@ describe('RTP over TCP, active (we connect to the camera)', () => {
     const { pipeline, sink } = activePipeline();
     await pipeline.start();
     await pipeline.connect('127.0.0.1', port);
+    assertReader(pipeline);
     const socket = await cam.accepted;
     await writeAll(socket, Buffer.concat(rtpOf(clip, SSRC).packets.map(frameForTcp)));
     await waitFor('50 frames', () => sink.video.length === 50);
@@ -72,6 +84,35 @@ describe('RTP over TCP, active (we connect to the camera)', () => {
     socket.end();
     await waitFor('the camera hung up', () => !pipeline.stats.ingest.connected);
     assert.equal(pipeline.stats.ingest.remote, `127.0.0.1:${port}`, 'the last peer stays in the stats');
+  });
+
+  test('a camera that sends the moment it accepts loses nothing to the hand-over, and is reached again after it hung up', { skip }, async () => {
+    const clip = h264Clip();
+    const packets = rtpOf(clip, SSRC).packets.map(frameForTcp);
+    const cameras: Socket[] = [];
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      cameras.push(socket);
+      // Everything at once, before our side could have set anything up; then hang up.
+      socket.end(Buffer.concat(packets));
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const { pipeline, sink } = activePipeline();
+    for (let round = 1; round <= 2; round++) {
+      await pipeline.connect('127.0.0.1', port);
+      assertReader(pipeline);
+      await waitFor(`round ${round}: 50 more frames`, () => sink.video.length === 50 * round);
+      await waitFor(`round ${round}: the camera hung up`, () => !pipeline.stats.ingest.connected);
+    }
+    assertSameFrames(sink.video.slice(50), clip.frames, 'after reconnecting');
+    const { ingest } = pipeline.stats;
+    assert.equal(ingest.connections, 2);
+    assert.equal(ingest.packets, 2 * packets.length);
+    assert.equal(ingest.lost, 0);
+    assert.equal(ingest.framingBytesDropped, 0);
   });
 
   test('a camera that opens its listener late is reached by retrying', { skip }, async () => {
