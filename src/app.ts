@@ -351,6 +351,8 @@ export class App implements AppParts {
         metrics.devicesOnline.set((await index.listDevices({ online: true, offset: 0, limit: 1 })).total);
         metrics.devicesRegistered.set(await state.countRegistrations());
         metrics.liveStreams.set(live.size);
+        // A media worker restarting after a crash cannot answer; the RTP counters keep their last values.
+        metrics.setRtpTotals(await media.rtpTotals().catch(() => null));
       },
     });
     const http = await listenHttp(app, config.http.host, config.http.port);

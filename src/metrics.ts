@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RtpTotals } from './media/node/types';
 import type { SipMessage } from './sip/message/types';
 
 /** Prometheus metrics of one server instance (its own registry, so several instances can share a process in tests). */
@@ -69,8 +70,43 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** The media node's RTP totals as of the last scrape (beforeMetrics asks for them). */
+  private rtp: RtpTotals | null = null;
+  readonly rtpPackets: Counter<'outcome'>;
+  readonly rtpBytes: Counter;
+
   constructor(withProcessMetrics = true) {
     const counts = this.sipCounts;
+    const rtp = (): RtpTotals | null => this.rtp;
+    this.rtpPackets = new Counter({
+      name: 'gbvms_rtp_packets_total',
+      help: 'RTP packets of live streams since the media worker started, ended streams included: received, lost (gaps), late, bad, ssrc_mismatch, source_mismatch, reader_dropped (the native reader fell behind)',
+      labelNames: ['outcome'] as const,
+      registers: [this.registry],
+      collect() {
+        const totals = rtp();
+        if (totals === null) return;
+        this.reset();
+        this.inc({ outcome: 'received' }, totals.packets);
+        this.inc({ outcome: 'lost' }, totals.lost);
+        this.inc({ outcome: 'late' }, totals.late);
+        this.inc({ outcome: 'bad' }, totals.badPackets);
+        this.inc({ outcome: 'ssrc_mismatch' }, totals.ssrcMismatches);
+        this.inc({ outcome: 'source_mismatch' }, totals.sourceMismatches);
+        this.inc({ outcome: 'reader_dropped' }, totals.readerDropped);
+      },
+    });
+    this.rtpBytes = new Counter({
+      name: 'gbvms_rtp_bytes_total',
+      help: 'Bytes of the RTP packets live streams received (headers included), since the media worker started',
+      registers: [this.registry],
+      collect() {
+        const totals = rtp();
+        if (totals === null) return;
+        this.reset();
+        this.inc(totals.bytes);
+      },
+    });
     this.sipMessages = new Counter({
       name: 'gbvms_sip_messages_total',
       help: 'SIP messages by direction, method and (for responses) status',
@@ -85,6 +121,11 @@ export class Metrics {
       },
     });
     if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'gbvms_' });
+  }
+
+  /** The media node's totals for the next scrape; null when it could not be asked (the counters keep their last values). */
+  setRtpTotals(totals: RtpTotals | null): void {
+    if (totals !== null) this.rtp = totals;
   }
 
   /** `count` messages by direction, method and status ('' for requests); also for those handled outside the SIP endpoint (the keepalive lane). */

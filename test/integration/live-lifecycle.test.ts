@@ -84,6 +84,32 @@ describe('live streams end when they should, and fail clearly', () => {
     await server.api(`/api/v1/channels/${channelId}/live`, { method: 'DELETE' });
   });
 
+  test('/metrics counts the RTP of live streams, and keeps the counts of streams that ended', async () => {
+    const received = async (): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+      const m = /^gbvms_rtp_packets_total\{outcome="received"\} (\d+)$/m.exec(text);
+      assert.ok(m, 'the received counter is exported');
+      assert.match(text, /^gbvms_rtp_packets_total\{outcome="reader_dropped"\} 0$/m);
+      assert.match(text, /^gbvms_rtp_bytes_total \d+$/m);
+      return Number(m[1]);
+    };
+    const before = await received();
+    const { channelId } = await newCamera();
+    const { json } = await startLive(server, channelId);
+    const v = watch(json.urls.httpFlv);
+    await v.firstBytes;
+    let packets = 0;
+    await waitFor(async () => {
+      packets = ((await (await server.api(`/api/v1/streams/${channelId}`)).json()) as LiveStreamBody).media?.packets ?? 0;
+      return packets > 20;
+    }, 3000, 'packets at the server');
+    assert.ok((await received()) - before >= packets, 'a running stream is counted');
+    v.close();
+    await server.api(`/api/v1/channels/${channelId}/live`, { method: 'DELETE' });
+    await waitFor(async () => (await server.api(`/api/v1/streams/${channelId}`)).status === 404, 3000, 'the stream ended');
+    assert.ok((await received()) - before >= packets, 'an ended stream still counts');
+  });
+
   test('a stream marked keep running outlives its viewers until unmarked', async () => {
     const { channelId } = await newCamera();
     const { json } = await startLive(server, channelId);

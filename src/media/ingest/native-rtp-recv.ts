@@ -168,6 +168,8 @@ export class NativeRtpReader {
 
 export class NativeRtpSocket {
   private closed = false;
+  /** `dropped` as it was when the socket closed (the addon forgets a closed socket). */
+  private droppedAtClose = 0;
 
   constructor(
     private readonly reader: NativeRtpReader,
@@ -179,11 +181,13 @@ export class NativeRtpSocket {
 
   /** Datagrams dropped because JavaScript fell behind by more than the reader holds (8 MiB). */
   get dropped(): number {
+    if (this.closed) return this.droppedAtClose;
     return this.reader.socketStats(this.id)?.dropped ?? 0;
   }
 
   close(): void {
     if (this.closed) return;
+    this.droppedAtClose = this.dropped;
     this.closed = true;
     this.reader.closeSocket(this.id);
   }

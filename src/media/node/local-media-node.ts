@@ -10,19 +10,22 @@ import { SegmentWriter } from '../record/segment-writer';
 import { MediaSource } from '../source/media-source';
 import type { MediaNodeOptions } from './options';
 import { playbackEndGuard } from './playback-end-guard';
-import type {
-  ForwardInfo,
-  MediaCloseReason,
-  MediaNode,
-  MediaNodeEndpoints,
-  MediaNodeEvents,
-  MediaStreamInfo,
-  OpenForwardRequest,
-  OpenPlaybackRequest,
-  OpenStreamRequest,
-  PlaybackControl,
-  PlaybackInfo,
-  StartRecordingRequest,
+import type { RtpIngestStats } from '../ingest/types';
+import {
+  EMPTY_RTP_TOTALS,
+  type ForwardInfo,
+  type MediaCloseReason,
+  type MediaNode,
+  type MediaNodeEndpoints,
+  type MediaNodeEvents,
+  type MediaStreamInfo,
+  type OpenForwardRequest,
+  type OpenPlaybackRequest,
+  type OpenStreamRequest,
+  type PlaybackControl,
+  type PlaybackInfo,
+  type RtpTotals,
+  type StartRecordingRequest,
 } from './types';
 
 interface NodeStream {
@@ -60,6 +63,8 @@ export class MediaNodeStreamError extends Error {
  */
 export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements MediaNode {
   private readonly streams = new Map<string, NodeStream>();
+  /** What the streams that ended had received (rtpTotals adds the live ones). */
+  private readonly endedRtp: RtpTotals = { ...EMPTY_RTP_TOTALS };
   private readonly playbacks = new Map<string, PlaybackSession>();
   private readonly forwards = new Map<string, PsRtpForwarder>();
   private readonly watchdog: NodeJS.Timeout;
@@ -315,6 +320,12 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
     return Promise.resolve([...this.streams.values()].map((s) => this.info(s)));
   }
 
+  rtpTotals(): Promise<RtpTotals> {
+    const totals = { ...this.endedRtp };
+    for (const stream of this.streams.values()) addRtpStats(totals, stream.pipeline.ingest.stats);
+    return Promise.resolve(totals);
+  }
+
   close(): Promise<void> {
     if (this.closing !== null) return this.closing;
     this.closing = (async () => {
@@ -335,6 +346,7 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
     this.sources.delete(streamId);
     const recorder = stream.recorder;
     await stream.pipeline.close(reason);
+    addRtpStats(this.endedRtp, stream.pipeline.ingest.stats);
     // The source ended the writer, which closes its last segment; wait so that it is reported.
     if (recorder !== null) await recorder.writer.idle();
     if (announce) this.emit('closed', streamId, reason);
@@ -392,4 +404,17 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
       slowViewersDropped: source.slowDrops,
     };
   }
+}
+
+function addRtpStats(totals: RtpTotals, stats: RtpIngestStats): void {
+  totals.streams++;
+  totals.packets += stats.packets;
+  totals.bytes += stats.bytes;
+  totals.lost += stats.lost;
+  totals.late += stats.late;
+  totals.badPackets += stats.badPackets;
+  totals.ssrcMismatches += stats.ssrcMismatches;
+  totals.sourceMismatches += stats.sourceMismatches;
+  totals.readerDropped += stats.readerDropped ?? 0;
+  totals.framingResyncs += stats.framingResyncs;
 }

@@ -17,6 +17,40 @@ export interface OpenStreamRequest {
 
 export type MediaStreamState = 'waiting' | 'live';
 
+/**
+ * RTP the node's live streams have received since it started, ended streams included (a
+ * restarted worker starts again at 0, which Prometheus reads as a counter reset).
+ */
+export interface RtpTotals {
+  /** Live streams whose counts are in here, ended ones included. */
+  streams: number;
+  packets: number;
+  bytes: number;
+  lost: number;
+  /** Arrived after their gap had been declared lost. */
+  late: number;
+  badPackets: number;
+  ssrcMismatches: number;
+  sourceMismatches: number;
+  /** UDP datagrams the native reader dropped because the media worker fell behind. */
+  readerDropped: number;
+  /** TCP: times the RFC 4571 framing had to be searched for again. */
+  framingResyncs: number;
+}
+
+export const EMPTY_RTP_TOTALS: Readonly<RtpTotals> = {
+  streams: 0,
+  packets: 0,
+  bytes: 0,
+  lost: 0,
+  late: 0,
+  badPackets: 0,
+  ssrcMismatches: 0,
+  sourceMismatches: 0,
+  readerDropped: 0,
+  framingResyncs: 0,
+};
+
 /** What the API shows about a running stream's media. */
 export interface MediaStreamInfo {
   streamId: string;
@@ -129,6 +163,8 @@ export interface MediaNode {
   controlPlayback(streamId: string, control: PlaybackControl): Promise<PlaybackInfo>;
   listPlaybacks(): Promise<PlaybackInfo[]>;
   listStreams(): Promise<MediaStreamInfo[]>;
+  /** RTP received by live streams since the node started, ended streams included (for /metrics). */
+  rtpTotals(): Promise<RtpTotals>;
   /** Binds the socket that sends an open stream (live or playback) to a receiver as PS over RTP; nothing is sent yet. */
   openForward(request: OpenForwardRequest): Promise<ForwardInfo>;
   /** Starts sending (after the receiver's ACK); the forwarding counts as a viewer of the stream. */

@@ -38,6 +38,8 @@ function dispatch(node: MediaNode, call: RpcCall): Promise<unknown> {
       return node.listPlaybacks();
     case 'listStreams':
       return node.listStreams();
+    case 'rtpTotals':
+      return node.rtpTotals();
     case 'openForward':
       return node.openForward(a[0] as OpenForwardRequest);
     case 'startForward':

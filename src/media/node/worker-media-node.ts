@@ -15,6 +15,7 @@ import type {
   OpenStreamRequest,
   PlaybackControl,
   PlaybackInfo,
+  RtpTotals,
   StartRecordingRequest,
 } from './types';
 
@@ -151,6 +152,10 @@ export class WorkerMediaNode extends EventEmitter<MediaNodeEvents> implements Me
 
   listStreams(): Promise<MediaStreamInfo[]> {
     return this.call('listStreams', []) as Promise<MediaStreamInfo[]>;
+  }
+
+  rtpTotals(): Promise<RtpTotals> {
+    return this.call('rtpTotals', []) as Promise<RtpTotals>;
   }
 
   openForward(request: OpenForwardRequest): Promise<ForwardInfo> {

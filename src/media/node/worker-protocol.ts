@@ -13,6 +13,7 @@ export type MediaNodeMethod =
   | 'controlPlayback'
   | 'listPlaybacks'
   | 'listStreams'
+  | 'rtpTotals'
   | 'openForward'
   | 'startForward'
   | 'stopForward'

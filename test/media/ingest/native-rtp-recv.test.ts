@@ -159,7 +159,9 @@ test('a stalled JavaScript thread costs datagrams beyond 8 MiB, counted; the res
   assert.equal(stats.datagrams + socket.dropped, 400, 'each datagram either kept or counted as dropped');
   assert.ok(got.length * 60000 <= 8 << 20, `held at most 8 MiB (${got.length} datagrams)`);
   assert.deepEqual(got, [...got].sort((a, b) => a - b), 'in order');
+  const dropped = socket.dropped;
   socket.close();
+  assert.equal(socket.dropped, dropped, 'the count outlives the socket (the stream\'s final stats, /metrics)');
 });
 
 test('a worker that ends with its sockets open does not take the process with it', async () => {
