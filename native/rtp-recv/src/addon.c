@@ -831,6 +831,35 @@ static rtp_socket *new_slot(reader *r) {
 }
 
 /*
+ * Gives `fd` a new slot and the thread's attention: as the socket itself (UDP, TCP listener) or,
+ * with CONNECTION_TAG, as an adopted connection. Called with the lock held; when it fails it
+ * closes `fd`, releases the lock, throws and returns NULL.
+ */
+static rtp_socket *add_socket(napi_env env, reader *r, int fd, int kind, uint64_t tag) {
+  rtp_socket *s = new_slot(r);
+  int err = ENOMEM;
+  const char *what = "too many sockets";
+  if (s != NULL) {
+    s->kind = kind;
+    if (tag & CONNECTION_TAG) s->conn_fd = fd;
+    else s->fd = fd;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id | tag};
+    if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) == 0) {
+      if (r->open_count++ == 0) uv_ref((uv_handle_t *)r->wake);
+      return s;
+    }
+    err = errno;
+    what = "epoll_ctl";
+    s->id = 0;
+    s->fd = s->conn_fd = -1;
+  }
+  pthread_mutex_unlock(&r->lock);
+  close(fd);
+  throw_errno(env, err, what);
+  return NULL;
+}
+
+/*
  * open(reader, host, port, ipv6, receiveBufferBytes, tcp) -> { id, port, receiveBufferBytes }:
  * a UDP socket, or (tcp) a TCP listener for one connection at a time.
  */
@@ -878,25 +907,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   }
   pthread_mutex_lock(&r->lock);
-  rtp_socket *s = new_slot(r);
-  if (s == NULL) {
-    pthread_mutex_unlock(&r->lock);
-    close(fd);
-    throw_errno(env, ENOMEM, "too many sockets");
-    return NULL;
-  }
-  s->kind = tcp ? KIND_TCP : KIND_UDP;
-  s->fd = fd;
-  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id};
-  if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-    int err = errno;
-    s->id = 0;
-    pthread_mutex_unlock(&r->lock);
-    close(fd);
-    throw_errno(env, err, "epoll_ctl");
-    return NULL;
-  }
-  if (r->open_count++ == 0) uv_ref((uv_handle_t *)r->wake);
+  rtp_socket *s = add_socket(env, r, fd, tcp ? KIND_TCP : KIND_UDP, 0);
+  if (s == NULL) return NULL;
   napi_value result = socket_info(env, s);
   pthread_mutex_unlock(&r->lock);
   return result;
@@ -926,36 +938,21 @@ static napi_value js_adopt(napi_env env, napi_callback_info info) {
   int type = 0;
   socklen_t type_len = sizeof type;
   int flags = fcntl(fd, F_GETFL);
-  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_STREAM || getpeername(fd, (struct sockaddr *)&peer, &peer_len) != 0 ||
-      flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
-    int err = errno ? errno : EINVAL;
+  int err = 0;
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0) err = errno;
+  else if (type != SOCK_STREAM) err = EINVAL;
+  else if (getpeername(fd, (struct sockaddr *)&peer, &peer_len) != 0) err = errno;
+  else if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) err = errno;
+  if (err != 0) {
     close(fd);
     throw_errno(env, err, "not a connected TCP socket");
     return NULL;
   }
   pthread_mutex_lock(&r->lock);
-  rtp_socket *s = new_slot(r);
-  if (s == NULL) {
-    pthread_mutex_unlock(&r->lock);
-    close(fd);
-    throw_errno(env, ENOMEM, "too many sockets");
-    return NULL;
-  }
-  s->kind = KIND_TCP;
-  s->conn_fd = fd;
+  rtp_socket *s = add_socket(env, r, fd, KIND_TCP, CONNECTION_TAG);
+  if (s == NULL) return NULL;
   s->peer = peer;
   s->connections = 1;
-  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id | CONNECTION_TAG};
-  if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-    int err = errno;
-    s->id = 0;
-    s->conn_fd = -1;
-    pthread_mutex_unlock(&r->lock);
-    close(fd);
-    throw_errno(env, err, "epoll_ctl");
-    return NULL;
-  }
-  if (r->open_count++ == 0) uv_ref((uv_handle_t *)r->wake);
   uint32_t id = s->id;
   pthread_mutex_unlock(&r->lock);
   napi_value result;
