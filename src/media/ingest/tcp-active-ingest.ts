@@ -80,7 +80,14 @@ export class TcpActiveRtpIngest extends TcpRtpIngest {
   private handOver(socket: Socket): boolean {
     const fd = descriptorOf(socket);
     if (fd === undefined) return false;
-    const native = this.openNative('read the TCP connection to', (reader) => reader.adopt(fd, this.nativeConnection));
+    let native: NativeRtpSocket | undefined;
+    try {
+      native = this.openNative('take the TCP connection on', (reader) => reader.adopt(fd, this.nativeConnection));
+    } catch (err) {
+      // Out of descriptors, say: the connection is good, so Node.js reads it rather than losing it.
+      this.log.warn({ err, remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}` }, 'native/rtp-recv cannot take the TCP connection; Node.js reads it');
+      return false;
+    }
     if (!native) return false;
     this.native = native;
     this.nativeLocalPort = socket.localPort ?? 0;

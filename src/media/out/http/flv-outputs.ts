@@ -18,7 +18,7 @@ export function httpFlvOutput(res: ServerResponse): FlvOutput {
   const open = (): boolean => socket !== null && !res.destroyed && !res.writableEnded && !socket.destroyed;
   return {
     send(chunk) {
-      if (open()) socket?.write(chunk);
+      if (socket !== null && open()) socket.write(chunk);
     },
     sendParts(parts) {
       if (socket === null || !open()) return;
