@@ -961,20 +961,23 @@ static napi_value js_adopt(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static int id_arg(napi_env env, napi_value value, uint32_t *id) {
-  if (napi_get_value_uint32(env, value, id) != napi_ok) {
+/* The (reader, id) arguments of close() and stats(); NULL (nothing thrown) once the reader is closed. */
+static reader *reader_and_id(napi_env env, napi_callback_info info, uint32_t *id) {
+  napi_value argv[2];
+  reader *r = reader_arg(env, info, 2, argv, 1);
+  if (r == NULL) return NULL;
+  if (napi_get_value_uint32(env, argv[1], id) != napi_ok) {
     napi_throw_type_error(env, NULL, "rtp-recv: a socket id is a number");
-    return -1;
+    return NULL;
   }
-  return 0;
+  return r;
 }
 
 /* close(reader, id): datagrams not yet delivered are dropped. Closing twice does nothing. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  reader *r = reader_arg(env, info, 2, argv, 1);
   uint32_t id;
-  if (r == NULL || id_arg(env, argv[1], &id) != 0) return NULL;
+  reader *r = reader_and_id(env, info, &id);
+  if (r == NULL) return NULL;
   pthread_mutex_lock(&r->lock);
   rtp_socket *s = lookup(r, id);
   if (s != NULL) {
@@ -987,10 +990,9 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 
 /* stats(reader, id) -> { datagrams, bytes, dropped } or undefined once closed */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  reader *r = reader_arg(env, info, 2, argv, 1);
   uint32_t id;
-  if (r == NULL || id_arg(env, argv[1], &id) != 0) return NULL;
+  reader *r = reader_and_id(env, info, &id);
+  if (r == NULL) return NULL;
   pthread_mutex_lock(&r->lock);
   rtp_socket *s = lookup(r, id);
   double datagrams = s ? (double)s->datagrams : 0, bytes = s ? (double)s->bytes : 0, dropped = s ? (double)s->dropped : 0;

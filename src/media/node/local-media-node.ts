@@ -407,7 +407,6 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
 }
 
 function addRtpStats(totals: RtpTotals, stats: RtpIngestStats): void {
-  totals.streams++;
   totals.packets += stats.packets;
   totals.bytes += stats.bytes;
   totals.lost += stats.lost;

@@ -22,8 +22,6 @@ export type MediaStreamState = 'waiting' | 'live';
  * restarted worker starts again at 0, which Prometheus reads as a counter reset).
  */
 export interface RtpTotals {
-  /** Live streams whose counts are in here, ended ones included. */
-  streams: number;
   packets: number;
   bytes: number;
   lost: number;
@@ -39,7 +37,6 @@ export interface RtpTotals {
 }
 
 export const EMPTY_RTP_TOTALS: Readonly<RtpTotals> = {
-  streams: 0,
   packets: 0,
   bytes: 0,
   lost: 0,
