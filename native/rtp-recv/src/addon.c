@@ -5,8 +5,7 @@
  * pipeline (bench/media-receive-floor.ts). Here one thread waits on all the stream sockets with
  * epoll, drains each ready one with recvmmsg, and after handing over a batch sleeps a few
  * milliseconds so that the next round finds several packets per socket: JavaScript gets one call
- * per round with every socket's datagrams, each socket's in one Buffer
- * (docs/decisions/0022-native-rtp-receive.md).
+ * per round with every socket's datagrams in one Buffer (docs/decisions/0022-native-rtp-receive.md).
  *
  * TCP active (we connect to the camera) joins once Node.js has connected: the thread takes a
  * duplicate of the connected socket (adopt) and reads it as it reads a passive connection.
@@ -23,8 +22,9 @@
  * them one after another, so JavaScript handles a frame's packets in one step when they are in
  * order. Anything else (RTCP, malformed packets, another sender) is handed over as it came.
  *
- * Batch format, integers big-endian; a source is u16 port, u8 address family (4 or 6), the
- * address (4 or 16 bytes). Records:
+ * Batch format, integers big-endian. The Buffer of a round holds, per socket with something to
+ * hand over, u32 socket id, u32 length and that many bytes of the socket's records. A source is
+ * u16 port, u8 address family (4 or 6), the address (4 or 16 bytes). Records:
  *   DATAGRAM (1): source, u16 length, the datagram.
  *   RUN (2): source, u16 count, u16 first sequence number, u32 timestamp, u32 SSRC, u8 payload
  *     type, u8 marker of the last packet, u32 bytes of the whole datagrams, u32 payload bytes,
@@ -541,48 +541,83 @@ static void finalize_batch(napi_env env, void *data, void *hint) {
   free(data);
 }
 
-/* On the JavaScript thread: hands every socket's batch to the callback, in one call. */
-static void deliver(uv_async_t *handle) {
-  reader *r = handle->data;
-  if (r == NULL || r->stopped) return;
-  napi_env env = r->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value batches;
-  uint32_t count = 0;
-  napi_create_array(env, &batches);
-  pthread_mutex_lock(&r->lock);
-  r->scheduled = 0;
+/* A socket keeps its batch buffer between deliveries, unless a stall made it larger than this. */
+#define KEPT_PENDING_CAP (256u * 1024u)
+
+/*
+ * Copies every socket's batch into one buffer (the caller holds the lock): u32 id, u32 length
+ * and the socket's records, per socket with something pending. Each socket's buffer is kept for
+ * its next batch. Returns NULL when there is nothing, or when memory ran out (the batches are
+ * then dropped and counted, as a closed socket's would be).
+ */
+static uint8_t *take_batches(reader *r, size_t *length) {
+  size_t total = 0;
   for (uint32_t i = 0; i < r->slot_count; i++) {
     rtp_socket *s = &r->slots[i];
     if (s->id == 0 || s->pending_len == 0) continue;
     close_run(s);
+    total += 8 + s->pending_len;
+  }
+  *length = total;
+  if (total == 0) return NULL;
+  uint8_t *out = malloc(total);
+  size_t at = 0;
+  for (uint32_t i = 0; i < r->slot_count; i++) {
+    rtp_socket *s = &r->slots[i];
+    if (s->id == 0 || s->pending_len == 0) continue;
     if (s->paused && s->conn_fd >= 0) {
       struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->id | CONNECTION_TAG};
       epoll_ctl(r->epfd, EPOLL_CTL_MOD, s->conn_fd, &ev);
       s->paused = 0;
     }
-    napi_value id, buffer;
-    napi_create_uint32(env, s->id, &id);
-    if (napi_create_external_buffer(env, s->pending_len, s->pending, finalize_batch, NULL, &buffer) != napi_ok) {
-      /* Cannot hand it over: drop the batch as a closed socket would. */
-      s->dropped++;
-      free(s->pending);
-      napi_value ignored;
-      napi_get_and_clear_last_exception(env, &ignored);
+    if (out != NULL) {
+      put32(out + at, s->id);
+      put32(out + at + 4, (uint32_t)s->pending_len);
+      memcpy(out + at + 8, s->pending, s->pending_len);
+      at += 8 + s->pending_len;
     } else {
-      napi_set_element(env, batches, count++, id);
-      napi_set_element(env, batches, count++, buffer);
+      s->dropped++;
     }
-    s->pending = NULL;
-    s->pending_len = s->pending_cap = 0;
+    s->pending_len = 0;
+    if (s->pending_cap > KEPT_PENDING_CAP) {
+      free(s->pending);
+      s->pending = NULL;
+      s->pending_cap = 0;
+    }
   }
+  return out;
+}
+
+/*
+ * On the JavaScript thread: hands every socket's batch to the callback in one Buffer. One Buffer
+ * per round rather than one per socket: creating an external Buffer (and later finalizing it)
+ * cost more than copying the bytes once (docs/BENCHMARKS.md).
+ */
+static void deliver(uv_async_t *handle) {
+  reader *r = handle->data;
+  if (r == NULL || r->stopped) return;
+  napi_env env = r->env;
+  pthread_mutex_lock(&r->lock);
+  r->scheduled = 0;
+  size_t length;
+  uint8_t *batches = take_batches(r, &length);
   pthread_mutex_unlock(&r->lock);
-  if (count > 0) {
+  if (batches == NULL) return;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) {
+    free(batches);
+    return;
+  }
+  napi_value buffer;
+  if (napi_create_external_buffer(env, length, batches, finalize_batch, NULL, &buffer) != napi_ok) {
+    free(batches);
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+  } else {
     napi_value callback, receiver;
     napi_get_reference_value(env, r->on_batches, &callback);
     napi_get_global(env, &receiver);
-    if (napi_make_callback(env, r->async_context, receiver, callback, 1, &batches, NULL) == napi_pending_exception) {
+    if (napi_make_callback(env, r->async_context, receiver, callback, 1, &buffer, NULL) == napi_pending_exception) {
       napi_value err;
       napi_get_and_clear_last_exception(env, &err);
       napi_fatal_exception(env, err);

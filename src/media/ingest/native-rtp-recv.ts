@@ -5,7 +5,7 @@ import type { RtpPacketRun } from '../rtp/reorder';
 
 /** The functions of native/rtp-recv (src/addon.c). */
 interface RtpRecvAddon {
-  createReader(onBatches: (batches: Array<number | Buffer>) => void, intervalMs: number): ReaderHandle;
+  createReader(onBatches: (batches: Buffer) => void, intervalMs: number): ReaderHandle;
   open(reader: ReaderHandle, host: string, port: number, ipv6: boolean, receiveBufferBytes: number, tcp: boolean): { id: number; port: number; receiveBufferBytes: number };
   adopt(reader: ReaderHandle, fd: number): { id: number };
   close(reader: ReaderHandle, id: number): void;
@@ -99,8 +99,8 @@ export function sharedRtpReader(batchMs = DEFAULT_BATCH_INTERVAL_MS): NativeRtpR
 
 /**
  * RTP sockets read by one native thread with recvmmsg (ADR 0022). Each round's datagrams reach
- * JavaScript in one call, a Buffer per socket; the handler of each socket gets a frame's packets
- * as one run and anything else datagram by datagram, as views into that Buffer.
+ * JavaScript in one call and one Buffer, socket after socket; the handler of each socket gets a
+ * frame's packets as one run and anything else datagram by datagram, as views into that Buffer.
  */
 export class NativeRtpReader {
   private readonly handle: ReaderHandle;
@@ -158,10 +158,13 @@ export class NativeRtpReader {
     if (shared === this) shared = undefined;
   }
 
-  private readonly onBatches = (batches: Array<number | Buffer>): void => {
-    for (let i = 0; i + 1 < batches.length; i += 2) {
-      const splitter = this.sockets.get(batches[i] as number);
-      splitter?.split(batches[i + 1] as Buffer);
+  /** u32 socket id, u32 length, that socket's records; socket after socket. */
+  private readonly onBatches = (batches: Buffer): void => {
+    let p = 0;
+    while (p + 8 <= batches.length) {
+      const end = p + 8 + batches.readUInt32BE(p + 4);
+      this.sockets.get(batches.readUInt32BE(p))?.split(batches, p + 8, end);
+      p = end;
     }
   };
 }
@@ -260,9 +263,10 @@ class BatchSplitter {
 
   constructor(private readonly handler: RtpBatchHandler | RtpTcpHandler) {}
 
-  split(batch: Buffer): void {
-    let p = 0;
-    while (p < batch.length) {
+  /** The records in batch[from, to). */
+  split(batch: Buffer, from: number, to: number): void {
+    let p = from;
+    while (p < to) {
       const type = batch[p] ?? 0;
       if (type === DATA || type === CLOSED || type === RAW) {
         p = this.connection(batch, p, type, this.handler as RtpTcpHandler);
