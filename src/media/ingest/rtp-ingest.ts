@@ -93,6 +93,14 @@ export abstract class RtpIngest {
     return this.closing;
   }
 
+  /**
+   * ms since epoch of the last accepted RTP packet, 0 before the first: what the media node's
+   * once-a-second watchdog reads for every stream, without building `stats`.
+   */
+  get lastPacketAt(): number {
+    return this.counters.lastPacketAt;
+  }
+
   get stats(): RtpIngestStats {
     const seq = this.reorder.stats;
     const stats: RtpIngestStats = {

@@ -362,7 +362,7 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
       }
     }
     for (const stream of this.streams.values()) {
-      const last = stream.pipeline.ingest.stats.lastPacketAt;
+      const last = stream.pipeline.ingest.lastPacketAt;
       const since = last > 0 ? last : stream.openedAt;
       if (now - since <= this.options.rtpTimeoutMs) continue;
       const reason: MediaCloseReason = last > 0 ? 'rtp-timeout' : 'no-media';
