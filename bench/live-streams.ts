@@ -1,8 +1,10 @@
 /**
- * N concurrent camera streams through the real server process, each with one HTTP-FLV viewer.
+ * N concurrent camera streams through the real server process, each with one HTTP-FLV viewer
+ * (`--viewer=ws-flv`: a WS-FLV viewer instead).
  *
  *   node --import tsx bench/live-streams.ts [--streams=50] [--transport=udp|tcp-passive|tcp-active]
  *        [--seconds=30] [--bitrate=2000] [--probe=20] [--pacing=burst|spread] [--record=true [--view=true]]
+ *        [--viewer=http-flv|ws-flv]
  *
  * Cameras are the simulator fleet (test/sim) in this process: 1280x720 H.264 at 25 fps, 2 s GOP,
  * ~2 Mbit/s, PS over RTP. Each stream is started through the API and watched by one HTTP-FLV
@@ -15,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { SimFleet } from '../test/sim/fleet';
 import { simMediaPacerStats } from '../test/sim/media-pacer';
 import { freePort } from '../test/helpers/ports';
-import { viewHttpFlv, type FlvViewer } from './lib/flv-viewer';
+import { viewHttpFlv, viewWsFlv, type FlvViewer } from './lib/flv-viewer';
 import { pct, probeKeepalives } from './lib/latency';
 import { arg, BENCH_PLATFORM, mediaEnv, startServerProcess } from './lib/server-process';
 
@@ -32,6 +34,8 @@ const pacing = arg('pacing', 'burst') as 'burst' | 'spread';
 const record = arg('record', 'false') === 'true';
 /** With --record: also one HTTP-FLV viewer per stream (recording alongside the live load). */
 const alsoView = arg('view', 'false') === 'true';
+/** How each viewer watches: HTTP-FLV (default) or WS-FLV. */
+const viewerKind = arg('viewer', 'http-flv') === 'ws-flv' ? 'ws-flv' : 'http-flv';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -113,7 +117,7 @@ async function main(): Promise<void> {
           if (planned.status !== 200 || planned.body.recording !== true) failures.push(`${channelId}: ${planned.status} ${planned.body.error?.message ?? 'not recording'}`);
           if (!alsoView) continue;
         }
-        const res = await api<{ urls?: { httpFlv: string }; error?: { message: string } }>(httpPort, `/channels/${channelId}/live`, {
+        const res = await api<{ urls?: { httpFlv: string; wsFlv: string }; error?: { message: string } }>(httpPort, `/channels/${channelId}/live`, {
           method: 'POST',
           body: JSON.stringify({ transport }),
         });
@@ -121,7 +125,7 @@ async function main(): Promise<void> {
           failures.push(`${channelId}: ${res.status} ${res.body.error?.message ?? ''}`);
           continue;
         }
-        const viewer = viewHttpFlv(res.body.urls.httpFlv);
+        const viewer = viewerKind === 'ws-flv' ? viewWsFlv(res.body.urls.wsFlv) : viewHttpFlv(res.body.urls.httpFlv);
         viewers.push(viewer);
         for (let i = 0; i < 200 && viewer.firstVideoAt === 0; i++) await sleep(5);
         if (viewer.firstVideoAt > 0) firstFrameMs.push(viewer.firstVideoAt - t0);
@@ -155,7 +159,7 @@ async function main(): Promise<void> {
     const corePct = (cpu / window - idleCpuPerSec) * 100;
     const pacer = simMediaPacerStats();
     const lines = [
-      `streams: ${streams} requested, ${running} running, over ${transport} (${pacing} pacing); ${bitrate} kbit/s H.264 1280x720 25 fps GOP 50; ${record ? (alsoView ? 'recorded and one HTTP-FLV viewer each' : 'recorded, no viewers') : 'one HTTP-FLV viewer each'}; window ${window.toFixed(1)} s`,
+      `streams: ${streams} requested, ${running} running, over ${transport} (${pacing} pacing); ${bitrate} kbit/s H.264 1280x720 25 fps GOP 50; ${record ? (alsoView ? `recorded and one ${viewerKind} viewer each` : 'recorded, no viewers') : `one ${viewerKind} viewer each`}; window ${window.toFixed(1)} s`,
       `server CPU: ${(cpu / window * 100).toFixed(1)}% of one core in the window, idle ${(idleCpuPerSec * 100).toFixed(1)}%, => ${(corePct / Math.max(1, running)).toFixed(3)}% of one core per stream`,
       `  of which user ${(((split1.user - split0.user) / window) * 100).toFixed(1)}%, kernel ${(((split1.sys - split0.sys) / window) * 100).toFixed(1)}%`,
       `server RSS: ${rss.toFixed(0)} MB with the streams, ${rssIdle.toFixed(0)} MB before => ${((rss - rssIdle) / Math.max(1, running)).toFixed(2)} MB per stream`,
