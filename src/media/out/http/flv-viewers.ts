@@ -62,7 +62,7 @@ export class FlvViewers {
     ws.on('error', () => ws.terminate());
     // Players send nothing that matters; ignore whatever arrives.
     ws.on('message', () => undefined);
-    const viewer = this.add('ws-flv', stream, source, wsFlvOutput(ws), hevcModeOf(query), req.socket.remoteAddress);
+    const viewer = this.add('ws-flv', stream, source, wsFlvOutput(ws, req.socket), hevcModeOf(query), req.socket.remoteAddress);
     ws.once('close', () => this.remove(viewer));
   }
 

@@ -104,6 +104,10 @@ describe('HTTP-FLV and WS-FLV played by real clients', { skip: !hasFfmpeg && 'ff
     assert.equal(first?.length, 13);
     assert.equal(first.subarray(0, 3).toString('latin1'), 'FLV');
     assert.equal(first[4], 5, 'audio and video flags');
+    // After onMetaData and the sequence headers, every message is one whole tag (video tags are
+    // written as frames of their own, straight to the socket).
+    for (const m of messages.slice(2)) assert.equal(m.length, 11 + m.readUIntBE(1, 3) + 4, `one tag of type ${m[0]} per message`);
+    assert.ok(messages.slice(2).some((m) => m[0] === 9) && messages.slice(2).some((m) => m[0] === 8), 'video and audio tags');
     const file = join(dir, 'ws.flv');
     writeFileSync(file, Buffer.concat(messages));
     const streams = await ffprobeStreams(file, ['-count_frames']);
