@@ -1,5 +1,6 @@
 import { aacConfigFromAdts, looksLikeAdts, parseAdtsHeader } from '../codec/adts';
 import type { AccessUnit, AudioCodec, AudioParams } from '../codec/types';
+import { SlabAllocator } from './slab-allocator';
 import { PTS_WRAP, TimestampUnwrapper } from './timestamp';
 
 export interface AudioAssemblerEvents {
@@ -22,6 +23,7 @@ export class AudioAccessUnitAssembler {
   private rtpTs = 0;
   private nextPts = -1;
   private readonly ptsClock = new TimestampUnwrapper(PTS_WRAP);
+  private readonly memory = new SlabAllocator(64 * 1024);
 
   constructor(private readonly events: AudioAssemblerEvents) {}
 
@@ -46,7 +48,8 @@ export class AudioAccessUnitAssembler {
     if (!this.active) return;
     this.active = false;
     if (this.bytes === 0) return;
-    const data = this.pieces.length === 1 ? (this.pieces[0] as Buffer) : Buffer.concat(this.pieces, this.bytes);
+    // A copy, as for video: frames must not keep the receive buffer alive (VideoAccessUnitAssembler.finish).
+    const data = this.memory.concat(this.pieces, this.bytes);
     this.pieces = [];
     this.bytes = 0;
     const pts = this.pts >= 0 ? this.pts : this.nextPts >= 0 ? this.nextPts : this.rtpTs;

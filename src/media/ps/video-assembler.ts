@@ -19,7 +19,7 @@ const MAX_ACCESS_UNIT_BYTES = 8 * 1024 * 1024;
 
 /**
  * Collects the payload of video PES packets into access units. Pieces are kept as views and
- * concatenated once when the unit is complete, then cut at NAL level.
+ * copied once into slab memory when the unit is complete, then cut at NAL level.
  *
  * A unit ends when a PES with a new timestamp begins with a start code, when the demuxer says
  * the frame is complete (RTP marker) or at an AUD / parameter set / first slice after a slice.
@@ -181,7 +181,10 @@ export class VideoAccessUnitAssembler {
   /** Cuts what was collected into access units and emits them; `keepLast` holds the last back. */
   private finish(keepLast: boolean): void {
     if (!this.open) return;
-    const data = this.pieces.length === 1 ? (this.pieces[0] as Buffer) : this.memory.concat(this.pieces, this.bytes);
+    // Always copied into this stream's slab, even when it is one piece: a view would keep the
+    // receive buffer alive as long as the frame, and native/rtp-recv's buffer holds every
+    // stream's packets of a round, so one long GOP in a cache would pin them all (ADR 0022).
+    const data = this.memory.concat(this.pieces, this.bytes);
     this.pieces = [];
     this.bytes = 0;
     this.open = false;
