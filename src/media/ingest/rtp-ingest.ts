@@ -121,8 +121,9 @@ export abstract class RtpIngest {
 
   /**
    * A socket of native/rtp-recv's reader, opened by `open`; undefined when the addon is not built
-   * (logged once, and the caller falls back to Node.js). `what` names the socket in the error
-   * thrown when it cannot be opened ('bind-failed'), or when close() came first ('closed').
+   * (logged once, and the caller falls back to Node.js). `what` says what could not be done, with
+   * the address, in the error thrown when it cannot be opened ('bind-failed'), or when close()
+   * came first ('closed').
    */
   protected openNative(what: string, open: (reader: NativeRtpReader) => NativeRtpSocket): NativeRtpSocket | undefined {
     const reader = sharedRtpReader(this.options.nativeBatchMs);
@@ -130,13 +131,12 @@ export abstract class RtpIngest {
       warnNativeMissingOnce(this.log, reader);
       return undefined;
     }
-    const { host, port } = this.options;
     let socket: NativeRtpSocket;
     try {
       socket = open(reader);
     } catch (err) {
       const errno = errnoOf(err);
-      throw new RtpIngestError('bind-failed', `stream ${this.streamId}: cannot ${what} ${host}:${port} (${errno})`, errno);
+      throw new RtpIngestError('bind-failed', `stream ${this.streamId}: cannot ${what} (${errno})`, errno);
     }
     if (this.closed) {
       socket.close();

@@ -80,18 +80,19 @@ export class TcpActiveRtpIngest extends TcpRtpIngest {
   private handOver(socket: Socket): boolean {
     const fd = descriptorOf(socket);
     if (fd === undefined) return false;
+    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     let native: NativeRtpSocket | undefined;
     try {
-      native = this.openNative('take the TCP connection on', (reader) => reader.adopt(fd, this.nativeConnection));
+      native = this.openNative(`take the TCP connection from ${remote}`, (reader) => reader.adopt(fd, this.nativeConnection));
     } catch (err) {
       // Out of descriptors, say: the connection is good, so Node.js reads it rather than losing it.
-      this.log.warn({ err, remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}` }, 'native/rtp-recv cannot take the TCP connection; Node.js reads it');
+      this.log.warn({ err, remote }, 'native/rtp-recv cannot take the TCP connection; Node.js reads it');
       return false;
     }
     if (!native) return false;
     this.native = native;
     this.nativeLocalPort = socket.localPort ?? 0;
-    this.nativeFramer = this.beginConnection(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`);
+    this.nativeFramer = this.beginConnection(remote);
     // The thread reads its own duplicate of the descriptor; closing Node's does not end the connection.
     socket.destroy();
     return true;

@@ -67,7 +67,7 @@ export class TcpPassiveRtpIngest extends TcpRtpIngest {
   /** True when native/rtp-recv took the listener; false when the addon is not there (Node listens then). */
   private listenNative(): boolean {
     const { host, port } = this.options;
-    this.native = this.openNative('listen on TCP', (reader) => reader.listen(host, port, this.nativeConnection));
+    this.native = this.openNative(`listen on TCP ${host}:${port}`, (reader) => reader.listen(host, port, this.nativeConnection));
     if (!this.native) return false;
     this.log.info({ host, port: this.localPort, reader: 'native' }, 'waiting for RTP over TCP (passive)');
     return true;

@@ -90,7 +90,7 @@ export class UdpRtpIngest extends RtpIngest {
   private bindNative(): boolean {
     const { host, port } = this.options;
     const wanted = this.options.udpReceiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER;
-    this.native = this.openNative('bind UDP', (reader) => reader.open(host, port, wanted, this.batchHandler));
+    this.native = this.openNative(`bind UDP ${host}:${port}`, (reader) => reader.open(host, port, wanted, this.batchHandler));
     if (!this.native) return false;
     if (wanted > 0 && this.native.receiveBufferBytes < wanted) {
       this.log.warn({ wanted, granted: this.native.receiveBufferBytes }, 'the OS granted a smaller UDP receive buffer than asked for; raise net.core.rmem_max to avoid loss in bursts');

@@ -48,9 +48,10 @@ test('TCP active: when native/rtp-recv cannot take the connection (no descriptor
     const [code] = (await once(child, 'exit')) as [number | null];
     clearTimeout(timer);
     assert.equal(code, 0, stderr);
-    const result = JSON.parse(stdout) as { reader: string; frames: number; expected: number; lost: number; descriptorsTaken: number; warnings: string[] };
+    const result = JSON.parse(stdout) as { reader: string; frames: number; expected: number; lost: number; descriptorsTaken: number; warnings: string[]; errors: string[] };
     assert.ok(result.descriptorsTaken > 0, 'descriptors were taken');
     assert.deepEqual(result.warnings, ['EMFILE'], 'one warning, naming why');
+    assert.match(result.errors[0] ?? '', new RegExp(`cannot take the TCP connection from 127\\.0\\.0\\.1:${port} \\(EMFILE\\)`), 'the error names the camera');
     assert.equal(result.reader, 'node');
     assert.equal(result.frames, result.expected);
     assert.equal(result.lost, 0);

@@ -22,11 +22,7 @@ export function httpFlvOutput(res: ServerResponse): FlvOutput {
       if (socket !== null && open()) socket.write(chunk);
     },
     sendParts(parts) {
-      if (socket === null || !open()) return;
-      // Corked, the pieces leave in one writev when uncorked.
-      socket.cork();
-      for (const p of parts) socket.write(p);
-      socket.uncork();
+      if (socket !== null && open()) writeCorked(socket, null, parts);
     },
     pendingBytes() {
       return res.destroyed || socket === null ? 0 : res.writableLength + socket.writableLength;
@@ -74,10 +70,7 @@ export function wsFlvOutput(ws: WebSocket, socket: Socket): FlvOutput {
       if (!open()) return;
       let length = 0;
       for (const p of parts) length += p.length;
-      socket.cork();
-      socket.write(wsBinaryFrameHeader(length));
-      for (const p of parts) socket.write(p);
-      socket.uncork();
+      writeCorked(socket, wsBinaryFrameHeader(length), parts);
     },
     pendingBytes() {
       return ws.readyState === WebSocket.OPEN ? ws.bufferedAmount : 0;
@@ -92,6 +85,14 @@ export function wsFlvOutput(ws: WebSocket, socket: Socket): FlvOutput {
       setTimeout(() => ws.terminate(), GRACEFUL_END_MS).unref();
     },
   };
+}
+
+/** Writes `header` (if any) and `parts` corked, so that they leave in one writev when uncorked. */
+function writeCorked(socket: Socket, header: Buffer | null, parts: readonly Buffer[]): void {
+  socket.cork();
+  if (header !== null) socket.write(header);
+  for (const p of parts) socket.write(p);
+  socket.uncork();
 }
 
 /** RFC 6455 5.2 header of an unmasked (server to client), final, binary frame of `length` bytes. */

@@ -6,8 +6,8 @@ import { audioParamsOf, videoParamsOf } from './inband-params';
 /** Where one viewer's FLV bytes go: an HTTP response or a WebSocket. */
 export interface FlvOutput {
   send(chunk: Buffer): void;
-  /** Pieces that make one chunk together, when the output can write them without joining them first. */
-  sendParts?(parts: Buffer[]): void;
+  /** Pieces that make one chunk together (a video tag around views of its frame), written without joining them. */
+  sendParts(parts: Buffer[]): void;
   /** Bytes accepted and not yet handed to the kernel. */
   pendingBytes(): number;
   close(reason: SinkEndReason): void;
@@ -87,13 +87,6 @@ export class FlvSink implements MediaSink {
   private writeTag(au: AccessUnit): void {
     if (au.kind === 'video') {
       if (this.video?.codec !== au.codec && !this.adoptVideo(au)) return;
-      if (this.output.sendParts === undefined) {
-        const tag = this.muxer.videoFrame(au);
-        if (tag === null) return;
-        this.counters.videoTags++;
-        this.send(tag);
-        return;
-      }
       const parts = this.muxer.videoFrameParts(au);
       if (parts === null) return;
       this.counters.videoTags++;

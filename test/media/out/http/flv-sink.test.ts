@@ -14,6 +14,7 @@ function recordingOutput(): FlvOutput & { chunks: Buffer[]; closed: SinkEndReaso
     closed: [] as SinkEndReason[],
     pending: 0,
     send: (chunk: Buffer) => void out.chunks.push(chunk),
+    sendParts: (parts: Buffer[]) => void out.chunks.push(Buffer.concat(parts)),
     pendingBytes: () => out.pending,
     close: (reason: SinkEndReason) => void out.closed.push(reason),
   };

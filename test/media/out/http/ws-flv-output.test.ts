@@ -67,7 +67,7 @@ test('pieces written straight to the socket reach a ws client as one message eac
   ];
   for (const item of plan) {
     if (Array.isArray(item)) {
-      output.sendParts?.(item);
+      output.sendParts(item);
       sent.push(Buffer.concat(item));
     } else {
       output.send(item);
@@ -81,11 +81,11 @@ test('pieces written straight to the socket reach a ws client as one message eac
 
 test('once the WebSocket is closing nothing more is written, and the client sees a clean close', async () => {
   const { output, server, messages, client } = await connected();
-  output.sendParts?.([bytes(100, 1)]);
+  output.sendParts([bytes(100, 1)]);
   await until('the first message', () => messages.length === 1);
   const closed = once(client, 'close') as Promise<[number, Buffer]>;
   server.close(1000, 'stream ended');
-  output.sendParts?.([bytes(100, 2)]);
+  output.sendParts([bytes(100, 2)]);
   output.send(bytes(10, 3));
   const [code] = await closed;
   assert.equal(code, 1000);
