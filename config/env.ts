@@ -54,6 +54,7 @@ export const envBindings: ReadonlyArray<{ env: string; path: string; kind: EnvKi
   { env: 'GBVMS_MEDIA_UDP_RCVBUF', path: 'media.udpReceiveBufferBytes', kind: 'int' },
   { env: 'GBVMS_MEDIA_NATIVE_RTP', path: 'media.nativeRtp', kind: 'bool' },
   { env: 'GBVMS_MEDIA_NATIVE_BATCH_MS', path: 'media.nativeBatchMs', kind: 'int' },
+  { env: 'GBVMS_MEDIA_NATIVE_FLV_RELAY', path: 'media.nativeFlvRelay', kind: 'bool' },
   { env: 'GBVMS_MEDIA_SSRC_POLICY', path: 'media.ssrcPolicy', kind: 'string' },
   { env: 'GBVMS_LIVE_TRANSPORT', path: 'live.transport', kind: 'string' },
   { env: 'GBVMS_LIVE_INVITE_TIMEOUT_MS', path: 'live.inviteTimeoutMs', kind: 'int' },

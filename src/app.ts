@@ -406,6 +406,7 @@ async function startMediaNode(config: Config, urlSecret: string, logger: Logger)
     udpReceiveBufferBytes: config.media.udpReceiveBufferBytes,
     nativeRtp: config.media.nativeRtp,
     nativeBatchMs: config.media.nativeBatchMs,
+    nativeFlvRelay: config.media.nativeFlvRelay,
     ssrcPolicy: config.media.ssrcPolicy,
     rtpTimeoutMs: config.live.rtpTimeoutSec * 1000,
     // A playback gets at least 10 s for its first viewer to connect.

@@ -26,7 +26,14 @@ test('native/rtp-recv under AddressSanitizer passes its tests and the UDP and TC
     pathVariable: 'GBVMS_RTP_RECV_ADDON',
     // Several sockets, 64 KB datagrams, IPv6, runs, a flood while stalled, workers ending with
     // sockets open; damaged UDP streams; TCP garbage that hands the framing over, reconnects;
-    // TCP active connections adopted from Node.js.
-    testFiles: ['test/media/ingest/native-rtp-recv.test.ts', 'test/media/ingest/udp-ingest.test.ts', 'test/media/ingest/tcp-passive-ingest.test.ts', 'test/media/ingest/tcp-active-ingest.test.ts'],
+    // TCP active connections adopted from Node.js; the FLV relay's demuxer on plain, odd, damaged
+    // and random PS.
+    testFiles: [
+      'test/media/ingest/native-rtp-recv.test.ts',
+      'test/media/ingest/udp-ingest.test.ts',
+      'test/media/ingest/tcp-passive-ingest.test.ts',
+      'test/media/ingest/tcp-active-ingest.test.ts',
+      'test/native/flv-relay-differential.test.ts',
+    ],
   });
 });

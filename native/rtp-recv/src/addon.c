@@ -51,6 +51,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "flv_relay.h"
+
 #define BATCH 32
 #define SLOT 65536
 #define RECORD_HEADER_MAX (2 + 2 + 1 + 16)
@@ -64,9 +66,17 @@
 #define MAX_RUN 512
 #define RUN_HEADER 22
 enum { RECORD_DATAGRAM = 1, RECORD_RUN = 2, RECORD_ACCEPTED = 3, RECORD_DATA = 4, RECORD_CLOSED = 5, RECORD_REFUSED = 6, RECORD_RAW = 7 };
+/* The FLV relay's records (TCP sockets with a relay): see relay_records below. */
+enum { RECORD_RELAY = 8, RECORD_PARAMS = 9, RECORD_VIEWER_END = 10 };
 enum { KIND_UDP = 0, KIND_TCP = 1 };
 /* Set in an epoll tag: the event is for the TCP listener's connection, not the listener. */
 #define CONNECTION_TAG (1ull << 32)
+/* Set in an epoll tag: the event is for a relay viewer's socket, whose id is in the bits from 34 on. */
+#define VIEWER_TAG (1ull << 33)
+#define VIEWER_SHIFT 34
+#define MAX_VIEWER_ID ((1u << 29) - 1u)
+/* How often the thread looks for relay viewers that stopped reading. */
+#define TICK_MS 250
 #define READ_CHUNK 65536
 
 typedef struct {
@@ -85,6 +95,11 @@ typedef struct {
   uint8_t *pending;
   size_t pending_len, pending_cap;
   uint64_t datagrams, bytes, dropped, connections, refused;
+  uint64_t last_packet_ms; /* CLOCK_MONOTONIC, when the connection or socket last gave bytes */
+  /* The FLV relay (TCP only), its callbacks' context, and whether JavaScript is fed meanwhile. */
+  relay *relay;
+  struct relay_ctx *relay_ctx;
+  int unfed;
   /* The run at the end of the batch: where its fixed header is (NO_RUN: none), and its state. */
   size_t run_start, run_at;
   struct sockaddr_storage run_from;
@@ -332,6 +347,93 @@ static void append_data(rtp_socket *s, const uint8_t *data, size_t len) {
 }
 
 /*
+ * The relay's records, which reach JavaScript whether or not it is fed the stream:
+ *   RELAY (8): u8 state (0 pending, 1 native, 2 bailed), u8 length, the reason (latin1).
+ *   PARAMS (9): u16 length, the SPS, u16 length, the PPS: what the sequence header now carries.
+ *   VIEWER_END (10): u32 viewer id, u8 reason (flv_relay.h), u32 high and u32 low bytes written.
+ * The callbacks run on whichever thread holds the reader's lock; they find their socket by id,
+ * as the slots array moves when it grows.
+ */
+struct relay_ctx {
+  reader *r;
+  uint32_t id;
+};
+
+static void append_bytes(rtp_socket *s, const uint8_t *data, size_t len) {
+  close_run(s);
+  if (!reserve(s, len)) return;
+  memcpy(s->pending + s->pending_len, data, len);
+  s->pending_len += len;
+}
+
+static void relay_state_changed(void *ctx, int state, const char *reason) {
+  struct relay_ctx *c = ctx;
+  rtp_socket *s = lookup(c->r, c->id);
+  if (s == NULL) return;
+  size_t n = strlen(reason);
+  if (n > 255) n = 255;
+  uint8_t record[3 + 255];
+  record[0] = RECORD_RELAY;
+  record[1] = (uint8_t)state;
+  record[2] = (uint8_t)n;
+  memcpy(record + 3, reason, n);
+  append_bytes(s, record, 3 + n);
+  /* A bailed relay leaves the stream to JavaScript, which must then be fed whatever it asked. */
+  if (state == RELAY_BAILED) s->unfed = 0;
+}
+
+static void relay_params(void *ctx, const uint8_t *sps, size_t sps_len, const uint8_t *pps, size_t pps_len) {
+  struct relay_ctx *c = ctx;
+  rtp_socket *s = lookup(c->r, c->id);
+  if (s == NULL || sps_len > 0xffff || pps_len > 0xffff) return;
+  close_run(s);
+  if (!reserve(s, 5 + sps_len + pps_len)) return;
+  uint8_t *p = s->pending + s->pending_len;
+  p[0] = RECORD_PARAMS;
+  put16(p + 1, (uint16_t)sps_len);
+  memcpy(p + 3, sps, sps_len);
+  put16(p + 3 + sps_len, (uint16_t)pps_len);
+  memcpy(p + 5 + sps_len, pps, pps_len);
+  s->pending_len += 5 + sps_len + pps_len;
+}
+
+static void relay_viewer_end(void *ctx, uint32_t viewer, int reason, uint64_t bytes, const uint8_t *memory, size_t memory_len) {
+  (void)memory;
+  (void)memory_len;
+  struct relay_ctx *c = ctx;
+  rtp_socket *s = lookup(c->r, c->id);
+  if (s == NULL) return;
+  uint8_t record[14];
+  record[0] = RECORD_VIEWER_END;
+  put32(record + 1, viewer);
+  record[5] = (uint8_t)reason;
+  put32(record + 6, (uint32_t)(bytes >> 32));
+  put32(record + 10, (uint32_t)bytes);
+  append_bytes(s, record, sizeof record);
+}
+
+static void relay_want_write(void *ctx, int fd, uint32_t viewer, int on) {
+  struct relay_ctx *c = ctx;
+  if (on < 0) {
+    epoll_ctl(c->r->epfd, EPOLL_CTL_DEL, fd, NULL);
+    return;
+  }
+  struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0u), .data.u64 = c->id | VIEWER_TAG | ((uint64_t)viewer << VIEWER_SHIFT)};
+  epoll_ctl(c->r->epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
+/* The relay's part of an RTP packet of the connection; whether JavaScript is to get it too. */
+static int relay_take(rtp_socket *s, const uint8_t *packet, size_t len) {
+  if (s->relay == NULL) return 1;
+  size_t offset, payload_len;
+  if (rtp_payload(packet, len, &offset, &payload_len)) {
+    relay_packet(s->relay, packet + offset, payload_len, get32(packet + 4), get32(packet + 8), packet[1] & 0x7f, packet[1] >> 7,
+                 (uint16_t)(packet[2] << 8 | packet[3]));
+  }
+  return !s->unfed;
+}
+
+/*
  * Whether an RFC 4571 frame at p plainly starts a packet of the connection, by the rules of
  * JavaScript's framer (src/media/rtp/tcp-framer.ts checkHeader): 1 yes, 0 no, -1 not enough bytes.
  */
@@ -360,6 +462,7 @@ static void frame_connection(rtp_socket *s) {
     size_t end = p + 2 + (size_t)(s->in[p] << 8 | s->in[p + 1]);
     if (head == 0 || (end <= s->in_len && frame_header(s, s->in, s->in_len, end) == 0)) {
       /* Not plain: JavaScript's framer takes over at this packet (it resyncs, or finds a packet cut short). */
+      if (s->relay != NULL) relay_bail(s->relay, "the RTP framing was handed to JavaScript");
       s->raw = 1;
       append_event(s, RECORD_RAW, NULL);
       break;
@@ -370,13 +473,13 @@ static void frame_connection(rtp_socket *s) {
     uint8_t b1 = packet[1];
     int ok;
     if (b1 >= 192 && b1 <= 223) {
-      ok = append(s, packet, len, &s->peer);
+      ok = s->unfed ? 1 : append(s, packet, len, &s->peer);
     } else {
       if (!s->ssrc_known) {
         s->conn_ssrc = get32(packet + 8);
         s->ssrc_known = 1;
       }
-      ok = append_rtp(s, packet, len, &s->peer);
+      ok = relay_take(s, packet, len) ? append_rtp(s, packet, len, &s->peer) : 1;
     }
     if (ok) s->datagrams++;
     else s->dropped++;
@@ -392,6 +495,7 @@ static void frame_connection(rtp_socket *s) {
 }
 
 static void end_connection(int epfd, rtp_socket *s) {
+  if (s->relay != NULL) relay_connection_reset(s->relay);
   epoll_ctl(epfd, EPOLL_CTL_DEL, s->conn_fd, NULL);
   close(s->conn_fd);
   s->conn_fd = -1;
@@ -420,6 +524,7 @@ static void read_connection(int epfd, rtp_socket *s) {
     if (n > 0) {
       s->in_len += (size_t)n;
       s->bytes += (uint64_t)n;
+      s->last_packet_ms = relay_now_ms();
       frame_connection(s);
       if (n < READ_CHUNK) return; /* drained: epoll says when there is more */
       continue;
@@ -477,6 +582,7 @@ static void drain(rtp_socket *s, uint8_t *buffers, struct mmsghdr *msgs, struct 
     }
     int n = recvmmsg(s->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
     if (n <= 0) return; /* EAGAIN, or an error the next round sees again (ICMP errors are read off here) */
+    s->last_packet_ms = relay_now_ms();
     for (int i = 0; i < n; i++) {
       if (msgs[i].msg_hdr.msg_namelen == 0) continue;
       size_t len = msgs[i].msg_len;
@@ -499,8 +605,9 @@ static void *receive_loop(void *arg) {
   struct sockaddr_storage addrs[BATCH];
   struct epoll_event events[256];
   if (buffers == NULL) return NULL;
+  uint64_t next_tick = relay_now_ms() + TICK_MS;
   while (__atomic_load_n(&r->running, __ATOMIC_ACQUIRE)) {
-    int n = epoll_wait(r->epfd, events, 256, -1);
+    int n = epoll_wait(r->epfd, events, 256, TICK_MS);
     if (n < 0) {
       if (errno == EINTR) continue;
       break;
@@ -511,13 +618,26 @@ static void *receive_loop(void *arg) {
       if (events[i].data.u64 == STOP_TAG) continue;
       rtp_socket *s = lookup(r, (uint32_t)events[i].data.u64);
       if (s == NULL) continue; /* closed since epoll_wait returned */
-      if (s->kind == KIND_UDP) drain(s, buffers, msgs, iov, addrs);
+      if (events[i].data.u64 & VIEWER_TAG) {
+        uint32_t e = events[i].events;
+        if (s->relay != NULL) relay_viewer_ready(s->relay, (uint32_t)(events[i].data.u64 >> VIEWER_SHIFT), (e & EPOLLOUT) != 0, (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+      } else if (s->kind == KIND_UDP) drain(s, buffers, msgs, iov, addrs);
       else if (events[i].data.u64 & CONNECTION_TAG) {
         if (s->conn_fd >= 0 && !s->paused) read_connection(r->epfd, s);
       } else {
         accept_connections(r->epfd, s);
       }
       if (s->pending_len > 0) got = 1;
+    }
+    uint64_t now = relay_now_ms();
+    if (now >= next_tick) {
+      next_tick = now + TICK_MS;
+      for (uint32_t i = 0; i < r->slot_count; i++) {
+        rtp_socket *s = &r->slots[i];
+        if (s->id == 0 || s->relay == NULL) continue;
+        relay_tick(s->relay, now);
+        if (s->pending_len > 0) got = 1;
+      }
     }
     if (got && !r->scheduled) {
       r->scheduled = 1;
@@ -635,6 +755,13 @@ static void free_reader(reader *r) {
 }
 
 static void close_slot(reader *r, rtp_socket *s) {
+  if (s->relay != NULL) {
+    relay *gone = s->relay;
+    s->relay = NULL;
+    relay_free(gone); /* its viewers' end records go with the socket: JavaScript closed it */
+    free(s->relay_ctx);
+    s->relay_ctx = NULL;
+  }
   if (s->conn_fd >= 0) end_connection(r->epfd, s);
   free(s->in);
   s->in = NULL;
@@ -1031,6 +1158,7 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   pthread_mutex_lock(&r->lock);
   rtp_socket *s = lookup(r, id);
   double datagrams = s ? (double)s->datagrams : 0, bytes = s ? (double)s->bytes : 0, dropped = s ? (double)s->dropped : 0;
+  double idle = s && s->last_packet_ms != 0 ? (double)(relay_now_ms() - s->last_packet_ms) : -1;
   pthread_mutex_unlock(&r->lock);
   napi_value result;
   if (s == NULL) {
@@ -1041,6 +1169,299 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   set_number(env, result, "datagrams", datagrams);
   set_number(env, result, "bytes", bytes);
   set_number(env, result, "dropped", dropped);
+  set_number(env, result, "msSincePacket", idle);
+  return result;
+}
+
+/* Records the relay appended outside the thread's rounds (a JavaScript call) reach JavaScript too. */
+static void deliver_soon(reader *r, rtp_socket *s) {
+  if (s->pending_len == 0 || r->scheduled) return;
+  r->scheduled = 1;
+  uv_async_send(r->wake);
+}
+
+static int get_uint32s(napi_env env, napi_value *argv, size_t n, uint32_t *out) {
+  for (size_t i = 0; i < n; i++) {
+    double d;
+    if (napi_get_value_double(env, argv[i], &d) != napi_ok || !(d >= 0) || d > 4294967295.0) return 0;
+    out[i] = (uint32_t)d;
+  }
+  return 1;
+}
+
+/*
+ * relay(reader, id, gopMaxFrames, gopMaxBytes, slowSkipBytes, slowDropBytes, stallMs): the TCP
+ * socket's stream goes through an FLV relay from now on; before its first byte, so that the
+ * relay sees the stream from its start. JavaScript stays fed until it says otherwise (feed).
+ */
+static napi_value js_relay(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  reader *r = reader_arg(env, info, 7, argv, 0);
+  if (r == NULL) return NULL;
+  uint32_t v[6];
+  if (!get_uint32s(env, argv + 1, 6, v)) {
+    napi_throw_type_error(env, NULL, "rtp-recv: relay(reader, id, gopMaxFrames, gopMaxBytes, slowSkipBytes, slowDropBytes, stallMs)");
+    return NULL;
+  }
+  pthread_mutex_lock(&r->lock);
+  rtp_socket *s = lookup(r, v[0]);
+  const char *error = s == NULL ? "no such socket" : s->kind != KIND_TCP ? "a relay is for TCP streams" : s->relay != NULL ? "the socket has a relay" : NULL;
+  if (error == NULL) {
+    struct relay_ctx *c = malloc(sizeof *c);
+    relay_host host = {.ctx = c, .state = relay_state_changed, .params = relay_params, .viewer_end = relay_viewer_end, .want_write = relay_want_write};
+    relay_limits limits = {.gop_max_frames = v[1], .gop_max_bytes = v[2], .slow_skip_bytes = v[3], .slow_drop_bytes = v[4], .stall_ms = v[5]};
+    if (c != NULL) {
+      c->r = r;
+      c->id = s->id;
+      s->relay = relay_new(&host, &limits);
+    }
+    if (s->relay == NULL) {
+      free(c);
+      error = "out of memory";
+    } else {
+      s->relay_ctx = c;
+    }
+  }
+  pthread_mutex_unlock(&r->lock);
+  if (error != NULL) napi_throw_error(env, "ERR_RELAY", error);
+  return NULL;
+}
+
+/* feed(reader, id, on): whether JavaScript gets the stream's packets besides the relay. */
+static napi_value js_feed(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  reader *r = reader_arg(env, info, 3, argv, 0);
+  if (r == NULL) return NULL;
+  uint32_t id;
+  bool on;
+  if (napi_get_value_uint32(env, argv[1], &id) != napi_ok || napi_get_value_bool(env, argv[2], &on) != napi_ok) {
+    napi_throw_type_error(env, NULL, "rtp-recv: feed(reader, id, on)");
+    return NULL;
+  }
+  pthread_mutex_lock(&r->lock);
+  rtp_socket *s = lookup(r, id);
+  /* Only a relay that serves can stand in for JavaScript; a raw connection always goes to it. */
+  if (s != NULL) s->unfed = !on && s->relay != NULL && relay_state(s->relay) != RELAY_BAILED && !s->raw;
+  int unfed = s != NULL && s->unfed;
+  pthread_mutex_unlock(&r->lock);
+  napi_value result;
+  napi_get_boolean(env, !unfed, &result);
+  return result;
+}
+
+/*
+ * relayViewer(reader, id, fd, viewerId): the relay writes the stream as FLV to a duplicate of
+ * `fd` (an HTTP-FLV viewer's socket, its response headers already sent); Node.js then closes its
+ * own. Throws ERR_RELAY_BAILED when the relay no longer serves.
+ */
+static napi_value js_relay_viewer(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  reader *r = reader_arg(env, info, 4, argv, 0);
+  if (r == NULL) return NULL;
+  uint32_t v[3];
+  if (!get_uint32s(env, argv + 1, 3, v) || v[2] > MAX_VIEWER_ID || v[1] > INT32_MAX) {
+    napi_throw_type_error(env, NULL, "rtp-recv: relayViewer(reader, id, fd, viewerId)");
+    return NULL;
+  }
+  int fd = fcntl((int)v[1], F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) {
+    throw_errno(env, errno, "dup");
+    return NULL;
+  }
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+    int err = errno;
+    close(fd);
+    throw_errno(env, err, "fcntl");
+    return NULL;
+  }
+  pthread_mutex_lock(&r->lock);
+  rtp_socket *s = lookup(r, v[0]);
+  const char *error = NULL, *code = "ERR_RELAY";
+  if (s == NULL || s->relay == NULL) {
+    error = "no relay on that socket";
+  } else {
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u64 = s->id | VIEWER_TAG | ((uint64_t)v[2] << VIEWER_SHIFT)};
+    if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      error = "epoll_ctl";
+    } else if (relay_add_viewer(s->relay, fd, v[2]) != 0) {
+      epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
+      error = "the relay does not serve this stream";
+      code = "ERR_RELAY_BAILED";
+    } else {
+      fd = -1; /* the relay's now */
+      deliver_soon(r, s);
+    }
+  }
+  pthread_mutex_unlock(&r->lock);
+  if (fd >= 0) close(fd);
+  if (error != NULL) napi_throw_error(env, code, error);
+  return NULL;
+}
+
+/* relayEndViewer(reader, id, viewerId): ends a viewer (its VIEWER_END record follows). */
+static napi_value js_relay_end_viewer(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  reader *r = reader_arg(env, info, 3, argv, 1);
+  if (r == NULL) return NULL;
+  uint32_t v[2];
+  if (!get_uint32s(env, argv + 1, 2, v)) {
+    napi_throw_type_error(env, NULL, "rtp-recv: relayEndViewer(reader, id, viewerId)");
+    return NULL;
+  }
+  pthread_mutex_lock(&r->lock);
+  rtp_socket *s = lookup(r, v[0]);
+  if (s != NULL && s->relay != NULL) {
+    relay_end_viewer(s->relay, v[1], VIEWER_STREAM_ENDED);
+    deliver_soon(r, s);
+  }
+  pthread_mutex_unlock(&r->lock);
+  return NULL;
+}
+
+static const char *state_name(int state) { return state == RELAY_NATIVE ? "native" : state == RELAY_BAILED ? "bailed" : "pending"; }
+
+static void set_string(napi_env env, napi_value object, const char *name, const char *text) {
+  napi_value value;
+  napi_create_string_latin1(env, text, NAPI_AUTO_LENGTH, &value);
+  napi_set_named_property(env, object, name, value);
+}
+
+/* relayStats(reader, id) -> { state, reason, videoFrames, ..., msSinceFrame } or undefined */
+static napi_value js_relay_stats(napi_env env, napi_callback_info info) {
+  uint32_t id;
+  reader *r = reader_and_id(env, info, &id);
+  if (r == NULL) return NULL;
+  relay_counters c;
+  char reason[128];
+  int state = 0, found = 0;
+  pthread_mutex_lock(&r->lock);
+  rtp_socket *s = lookup(r, id);
+  if (s != NULL && s->relay != NULL) {
+    found = 1;
+    relay_counts(s->relay, &c);
+    state = relay_state(s->relay);
+    snprintf(reason, sizeof reason, "%s", relay_reason(s->relay));
+  }
+  pthread_mutex_unlock(&r->lock);
+  napi_value result;
+  if (!found) {
+    napi_get_undefined(env, &result);
+    return result;
+  }
+  uint64_t now = relay_now_ms();
+  napi_create_object(env, &result);
+  set_string(env, result, "state", state_name(state));
+  set_string(env, result, "reason", reason);
+  set_number(env, result, "videoFrames", (double)c.video_frames);
+  set_number(env, result, "audioFrames", (double)c.audio_frames);
+  set_number(env, result, "keyframes", (double)c.keyframes);
+  set_number(env, result, "bytes", (double)c.bytes);
+  set_number(env, result, "msSinceFrame", c.last_frame_ms == 0 ? -1 : (double)(now - c.last_frame_ms));
+  set_number(env, result, "viewers", c.viewers);
+  set_number(env, result, "viewerBytes", (double)c.viewer_bytes);
+  set_number(env, result, "slowSkips", (double)c.slow_skips);
+  set_number(env, result, "slowDrops", (double)c.slow_drops);
+  return result;
+}
+
+/* ---- relayDemuxForTest: one relay driven synchronously, its viewers kept in memory ---- */
+
+typedef struct {
+  uint8_t *live;
+  size_t live_len;
+  int live_ended;
+} test_host;
+
+static void test_state(void *ctx, int state, const char *reason) { (void)ctx, (void)state, (void)reason; }
+static void test_params(void *ctx, const uint8_t *a, size_t al, const uint8_t *b, size_t bl) { (void)ctx, (void)a, (void)al, (void)b, (void)bl; }
+static void test_want(void *ctx, int fd, uint32_t viewer, int on) { (void)ctx, (void)fd, (void)viewer, (void)on; }
+
+static void test_viewer_end(void *ctx, uint32_t viewer, int reason, uint64_t bytes, const uint8_t *memory, size_t memory_len) {
+  (void)reason;
+  (void)bytes;
+  test_host *t = ctx;
+  if (viewer != 1 || t->live_ended) return;
+  t->live_ended = 1;
+  t->live = malloc(memory_len > 0 ? memory_len : 1);
+  if (t->live != NULL && memory_len > 0) memcpy(t->live, memory, memory_len);
+  t->live_len = t->live != NULL ? memory_len : 0;
+}
+
+static napi_value buffer_of(napi_env env, const uint8_t *data, size_t len) {
+  napi_value buffer;
+  void *copy;
+  napi_create_buffer_copy(env, len, len > 0 ? data : (const uint8_t *)"", &copy, &buffer);
+  return buffer;
+}
+
+/*
+ * relayDemuxForTest(packets) -> { state, reason, live, late, frames }: the FLV a viewer attached
+ * before the first packet got (live) and one attached after the last (late); test only.
+ */
+static napi_value js_relay_demux_for_test(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value packets;
+  uint32_t count;
+  if (napi_get_cb_info(env, info, &argc, &packets, NULL, NULL) != napi_ok || argc < 1 || napi_get_array_length(env, packets, &count) != napi_ok) {
+    napi_throw_type_error(env, NULL, "rtp-recv: relayDemuxForTest(packets)");
+    return NULL;
+  }
+  test_host t = {0};
+  relay_host host = {.ctx = &t, .state = test_state, .params = test_params, .viewer_end = test_viewer_end, .want_write = test_want};
+  relay_limits limits = {.gop_max_frames = 600, .gop_max_bytes = 16u << 20, .slow_skip_bytes = 2u << 20, .slow_drop_bytes = 8u << 20, .stall_ms = 0};
+  relay *r = relay_new(&host, &limits);
+  if (r == NULL) {
+    throw_errno(env, ENOMEM, "relayDemuxForTest");
+    return NULL;
+  }
+  /* The live viewer asked before the first packet: it is handed over once the relay serves, as FlvViewers does. */
+  int live_attached = 0;
+  const char *bad = NULL;
+  for (uint32_t i = 0; i < count && bad == NULL; i++) {
+    napi_value packet, payload, field;
+    void *data;
+    size_t len;
+    double ts, ssrc, pt;
+    bool marker;
+    if (napi_get_element(env, packets, i, &packet) != napi_ok || napi_get_named_property(env, packet, "payload", &payload) != napi_ok ||
+        napi_get_buffer_info(env, payload, &data, &len) != napi_ok) {
+      bad = "a packet without a payload Buffer";
+      break;
+    }
+    if (napi_get_named_property(env, packet, "timestamp", &field) != napi_ok || napi_get_value_double(env, field, &ts) != napi_ok ||
+        napi_get_named_property(env, packet, "ssrc", &field) != napi_ok || napi_get_value_double(env, field, &ssrc) != napi_ok ||
+        napi_get_named_property(env, packet, "payloadType", &field) != napi_ok || napi_get_value_double(env, field, &pt) != napi_ok ||
+        napi_get_named_property(env, packet, "marker", &field) != napi_ok || napi_get_value_bool(env, field, &marker) != napi_ok) {
+      bad = "a packet without timestamp, ssrc, payloadType and marker";
+      break;
+    }
+    relay_packet(r, data, len, (uint32_t)(int64_t)ts, (uint32_t)(int64_t)ssrc, (uint8_t)pt, marker, (uint16_t)i);
+    if (!live_attached && relay_state(r) == RELAY_NATIVE) live_attached = relay_add_viewer(r, -1, 1) == 0;
+  }
+  if (bad != NULL) {
+    relay_free(r);
+    free(t.live);
+    napi_throw_type_error(env, NULL, bad);
+    return NULL;
+  }
+  napi_value result;
+  napi_create_object(env, &result);
+  size_t len;
+  const uint8_t *live = t.live_ended ? t.live : relay_viewer_memory(r, 1, &len);
+  if (t.live_ended) len = t.live_len;
+  napi_set_named_property(env, result, "live", buffer_of(env, live, len));
+  set_string(env, result, "state", state_name(relay_state(r)));
+  set_string(env, result, "reason", relay_reason(r));
+  relay_counters c;
+  relay_counts(r, &c);
+  set_number(env, result, "frames", (double)(c.video_frames + c.audio_frames));
+  const uint8_t *late = NULL;
+  size_t late_len = 0;
+  if (relay_add_viewer(r, -1, 2) == 0) late = relay_viewer_memory(r, 2, &late_len);
+  napi_set_named_property(env, result, "late", buffer_of(env, late, late_len));
+  relay_free(r);
+  free(t.live);
   return result;
 }
 
@@ -1059,6 +1480,8 @@ NAPI_MODULE_INIT() {
     napi_callback fn;
   } functions[] = {
       {"createReader", js_create_reader}, {"open", js_open}, {"adopt", js_adopt}, {"close", js_close}, {"stats", js_stats}, {"closeReader", js_close_reader},
+      {"relay", js_relay}, {"feed", js_feed}, {"relayViewer", js_relay_viewer}, {"relayEndViewer", js_relay_end_viewer}, {"relayStats", js_relay_stats},
+      {"relayDemuxForTest", js_relay_demux_for_test},
   };
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
     napi_value fn;

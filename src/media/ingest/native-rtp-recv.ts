@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
 import type { Logger } from '../../logger';
 import type { RtpPacketRun } from '../rtp/reorder';
+import { NativeFlvRelay } from './native-flv-relay';
 
 /** The functions of native/rtp-recv (src/addon.c). */
 interface RtpRecvAddon {
@@ -9,8 +10,70 @@ interface RtpRecvAddon {
   open(reader: ReaderHandle, host: string, port: number, ipv6: boolean, receiveBufferBytes: number, tcp: boolean): { id: number; port: number; receiveBufferBytes: number };
   adopt(reader: ReaderHandle, fd: number): { id: number };
   close(reader: ReaderHandle, id: number): void;
-  stats(reader: ReaderHandle, id: number): { datagrams: number; bytes: number; dropped: number } | undefined;
+  stats(reader: ReaderHandle, id: number): NativeSocketStats | undefined;
   closeReader(reader: ReaderHandle): void;
+  relay(reader: ReaderHandle, id: number, gopMaxFrames: number, gopMaxBytes: number, slowSkipBytes: number, slowDropBytes: number, stallMs: number): void;
+  feed(reader: ReaderHandle, id: number, on: boolean): boolean;
+  relayViewer(reader: ReaderHandle, id: number, fd: number, viewerId: number): void;
+  relayEndViewer(reader: ReaderHandle, id: number, viewerId: number): void;
+  relayStats(reader: ReaderHandle, id: number): NativeRelayStats | undefined;
+  relayDemuxForTest(packets: readonly RelayTestPacket[]): RelayTestResult;
+}
+
+export interface NativeSocketStats {
+  datagrams: number;
+  bytes: number;
+  dropped: number;
+  /** Milliseconds since the socket or its connection last gave bytes; -1 before the first. */
+  msSincePacket: number;
+}
+
+export type RelayState = 'pending' | 'native' | 'bailed';
+
+/** native/rtp-recv/src/flv_relay.c's counters of one relay. */
+export interface NativeRelayStats {
+  state: RelayState;
+  reason: string;
+  videoFrames: number;
+  audioFrames: number;
+  keyframes: number;
+  bytes: number;
+  /** -1 before the first frame. */
+  msSinceFrame: number;
+  viewers: number;
+  viewerBytes: number;
+  slowSkips: number;
+  slowDrops: number;
+}
+
+export interface RelayTestPacket {
+  payload: Buffer;
+  timestamp: number;
+  marker: boolean;
+  payloadType: number;
+  ssrc: number;
+}
+
+export interface RelayTestResult {
+  state: RelayState;
+  reason: string;
+  /** The FLV a viewer attached before the first packet received. */
+  live: Buffer;
+  /** The FLV a viewer attached after the last packet received. */
+  late: Buffer;
+  frames: number;
+}
+
+/** Why the relay ended a viewer (flv_relay.h). */
+export const RELAY_VIEWER_END_REASONS = ['closed', 'too-slow', 'stream-ended', 'write-error'] as const;
+export type RelayViewerEndReason = (typeof RELAY_VIEWER_END_REASONS)[number];
+
+export interface RelayLimits {
+  gopMaxFrames: number;
+  gopMaxBytes: number;
+  slowSkipBytes: number;
+  slowDropBytes: number;
+  stallMs: number;
 }
 
 declare const readerHandle: unique symbol;
@@ -46,6 +109,12 @@ export interface RtpTcpHandler extends RtpBatchHandler {
   closed(): void;
   /** A connection arrived while one was live: the reader closed it. */
   refused(address: string, port: number): void;
+  /** The socket's FLV relay changed state (RELAY record). */
+  relayState?(state: RelayState, reason: string): void;
+  /** The parameter sets the relay's sequence header now carries (PARAMS record). */
+  relayParams?(sps: Buffer, pps: Buffer): void;
+  /** The relay ended a viewer (VIEWER_END record). */
+  relayViewerEnded?(viewerId: number, reason: RelayViewerEndReason, bytes: number): void;
 }
 
 
@@ -147,8 +216,31 @@ export class NativeRtpReader {
     this.addon.close(this.handle, id);
   }
 
-  socketStats(id: number): { datagrams: number; bytes: number; dropped: number } | undefined {
+  socketStats(id: number): NativeSocketStats | undefined {
     return this.addon.stats(this.handle, id);
+  }
+
+  /** Gives a TCP socket's stream an FLV relay (before its first byte); throws when it cannot. */
+  startRelay(id: number, limits: RelayLimits): void {
+    this.addon.relay(this.handle, id, limits.gopMaxFrames, limits.gopMaxBytes, limits.slowSkipBytes, limits.slowDropBytes, limits.stallMs);
+  }
+
+  /** Whether JavaScript gets the packets too; returns whether it now does (always, unless the relay serves). */
+  feed(id: number, on: boolean): boolean {
+    return this.addon.feed(this.handle, id, on);
+  }
+
+  /** The relay writes to a duplicate of `fd` from now on; throws (code ERR_RELAY_BAILED) when it does not serve. */
+  relayViewer(id: number, fd: number, viewerId: number): void {
+    this.addon.relayViewer(this.handle, id, fd, viewerId);
+  }
+
+  relayEndViewer(id: number, viewerId: number): void {
+    this.addon.relayEndViewer(this.handle, id, viewerId);
+  }
+
+  relayStats(id: number): NativeRelayStats | undefined {
+    return this.addon.relayStats(this.handle, id);
   }
 
   /** Stops the thread and closes every socket (tests; a worker's end does it by itself). */
@@ -181,6 +273,21 @@ export class NativeRtpSocket {
     /** What the kernel granted (half of what Linux reports). */
     readonly receiveBufferBytes: number,
   ) {}
+
+  /** Milliseconds since the socket (or its connection) last gave bytes; -1 before the first or once closed. */
+  msSincePacket(): number {
+    return this.stats()?.msSincePacket ?? -1;
+  }
+
+  /** The reader's counters of this socket; undefined once closed. */
+  stats(): NativeSocketStats | undefined {
+    return this.closed ? undefined : this.reader.socketStats(this.id);
+  }
+
+  /** An FLV relay for this TCP socket's stream (before its first byte). */
+  startRelay(limits: RelayLimits): NativeFlvRelay {
+    return new NativeFlvRelay(this.reader, this.id, limits);
+  }
 
   /** Datagrams dropped because JavaScript fell behind by more than the reader holds (8 MiB). */
   get dropped(): number {
@@ -244,7 +351,11 @@ const DATA = 4;
 const CLOSED = 5;
 const REFUSED = 6;
 const RAW = 7;
+const RELAY = 8;
+const PARAMS = 9;
+const VIEWER_END = 10;
 const RUN_HEADER = 22;
+const RELAY_STATES: readonly RelayState[] = ['pending', 'native', 'bailed'];
 
 /** Cuts a batch into its records (native/rtp-recv/src/addon.c describes the format). */
 class BatchSplitter {
@@ -270,6 +381,10 @@ class BatchSplitter {
       const type = batch[p] ?? 0;
       if (type === DATA || type === CLOSED || type === RAW) {
         p = this.connection(batch, p, type, this.handler as RtpTcpHandler);
+        continue;
+      }
+      if (type >= RELAY && type <= VIEWER_END) {
+        p = this.relay(batch, p, type, this.handler as RtpTcpHandler);
         continue;
       }
       const port = batch.readUInt16BE(p + 1);
@@ -304,6 +419,27 @@ class BatchSplitter {
         return; // cannot happen: the addon writes only these
       }
     }
+  }
+
+  /** The relay's records; returns where the next record begins. */
+  private relay(batch: Buffer, p: number, type: number, handler: RtpTcpHandler): number {
+    if (type === RELAY) {
+      const length = batch[p + 2] ?? 0;
+      handler.relayState?.(RELAY_STATES[batch[p + 1] ?? 0] ?? 'bailed', batch.toString('latin1', p + 3, p + 3 + length));
+      return p + 3 + length;
+    }
+    if (type === PARAMS) {
+      const spsLength = batch.readUInt16BE(p + 1);
+      const sps = batch.subarray(p + 3, p + 3 + spsLength);
+      const ppsAt = p + 3 + spsLength;
+      const ppsLength = batch.readUInt16BE(ppsAt);
+      // Copies: the handler keeps them, and the batch holds every stream's packets of the round.
+      handler.relayParams?.(Buffer.from(sps), Buffer.from(batch.subarray(ppsAt + 2, ppsAt + 2 + ppsLength)));
+      return ppsAt + 2 + ppsLength;
+    }
+    const reason = RELAY_VIEWER_END_REASONS[batch[p + 5] ?? 0] ?? 'write-error';
+    handler.relayViewerEnded?.(batch.readUInt32BE(p + 1), reason, batch.readUInt32BE(p + 6) * 0x1_0000_0000 + batch.readUInt32BE(p + 10));
+    return p + 14;
   }
 
   /** The TCP records without a source; returns where the next record begins. */

@@ -219,6 +219,11 @@ export abstract class RtpIngest {
   }
 
   /** A new sender (SSRC switch, new TCP connection): its sequence numbers owe nothing to the old. */
+  /** Packets were withheld on purpose (the native relay served alone): the gap is not loss. */
+  resumeAfterGap(): void {
+    if (this.counters.packets > 0) this.restartSequence();
+  }
+
   protected restartSequence(): void {
     this.reorder.flush();
     const old = this.reorder.stats;

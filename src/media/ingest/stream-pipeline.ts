@@ -3,7 +3,10 @@ import { PsDemuxer, type PsDemuxStats } from '../ps/demuxer';
 import type { RtpPacket } from '../rtp/packet';
 import { MediaSource, type MediaSourceOptions } from '../source/media-source';
 import type { MediaSourceStats } from '../source/types';
+import { parseH264Sps } from '../codec/h264-sps';
 import { createRtpIngest } from './create-ingest';
+import type { NativeFlvRelay } from './native-flv-relay';
+import type { NativeRelayStats } from './native-rtp-recv';
 import type { RtpIngest } from './rtp-ingest';
 import type { RtpIngestOptions, RtpIngestStats } from './types';
 
@@ -30,6 +33,8 @@ export interface StreamPipelineStats {
   source: MediaSourceStats;
   /** Video frames held back under 'wait-keyframe' after a loss. */
   framesSkippedAfterLoss: number;
+  /** The native FLV relay's counters, when the stream has one (ADR 0024). */
+  relay?: NativeRelayStats;
 }
 
 /**
@@ -55,16 +60,35 @@ export class StreamPipeline {
     this.source = new MediaSource(options.streamId, { logger, ...options.source });
     this.demuxer = new PsDemuxer({ onFrame: this.onFrame, onParams: this.onParams, logger });
     this.ingest = createRtpIngest({ ...options, onPayload: this.onPayload, onPayloadRun: this.onPayloadRun, onDiscontinuity: this.onDiscontinuity });
+    this.source.on('sinks', () => this.updateFeed());
+  }
+
+  /**
+   * The native FLV relay of a TCP stream read by native/rtp-recv (options.nativeFlvRelay), once
+   * the ingest has one (after start(); for TCP active, after connect()). Undefined otherwise.
+   */
+  get relay(): NativeFlvRelay | undefined {
+    return this.findRelay();
+  }
+
+  private findRelay(): NativeFlvRelay | undefined {
+    const relay = 'relay' in this.ingest ? (this.ingest.relay as NativeFlvRelay | undefined) : undefined;
+    if (relay !== undefined && relay !== this.watchedRelay) this.watchRelay(relay);
+    return relay;
   }
 
   /** Binds the port (udp, tcp-passive); tcp-active: then call connect(). */
   start(): Promise<void> {
-    return this.ingest.start();
+    return this.ingest.start().then(() => {
+      this.findRelay();
+    });
   }
 
   /** tcp-active: connects to the camera (retrying over `connectTimeoutMs`). */
   connect(host: string, port: number): Promise<void> {
-    return this.ingest.connect(host, port);
+    return this.ingest.connect(host, port).then(() => {
+      this.findRelay();
+    });
   }
 
   /** The SSRC from the 200 OK answer. */
@@ -78,13 +102,25 @@ export class StreamPipeline {
   }
 
   get stats(): StreamPipelineStats {
-    return {
+    const stats: StreamPipelineStats = {
       streamId: this.streamId,
       ingest: this.ingest.stats,
       demux: { ...this.demuxer.stats },
       source: this.source.stats,
       framesSkippedAfterLoss: this.framesSkippedAfterLoss,
     };
+    const relay = this.relay?.stats();
+    if (relay !== undefined) {
+      stats.relay = relay;
+      if (!this.relay?.isFed) this.relayRates.sample(relay, stats.source);
+    }
+    return stats;
+  }
+
+  /** Whether the native relay stands in for JavaScript now (it serves, and no JavaScript sink is attached). */
+  get relayAlone(): boolean {
+    const relay = this.relay;
+    return relay !== undefined && !relay.isFed;
   }
 
   /** Stops receiving and ends the source (sinks get 'stream-ended'). Idempotent. */
@@ -94,6 +130,50 @@ export class StreamPipeline {
     this.source.end(reason);
     this.closing = closingIngest;
     return closingIngest;
+  }
+
+  private watchedRelay: NativeFlvRelay | undefined;
+  private readonly relayRates = new RelayRates();
+
+  private watchRelay(relay: NativeFlvRelay): void {
+    this.watchedRelay = relay;
+    this.source.externalFlv = relay;
+    relay.on('state', (state) => {
+      if (state === 'bailed') this.resumeFeed();
+      else this.updateFeed();
+    });
+    relay.on('params', (sps, pps) => {
+      // While JavaScript is fed its own demuxer announces them; alone, the relay's keep the tracks right.
+      if (relay.isFed) return;
+      const parsed = parseH264Sps(sps);
+      this.source.setParams({ kind: 'video', codec: 'h264', width: parsed?.width ?? 0, height: parsed?.height ?? 0, profile: parsed?.profileIdc ?? 0, level: parsed?.levelIdc ?? 0, ...(parsed?.fps !== undefined ? { fps: parsed.fps } : {}), sps, pps });
+    });
+    this.updateFeed();
+  }
+
+  /**
+   * JavaScript is fed while the relay does not serve or a JavaScript sink (HLS, RTSP, WS-FLV,
+   * recorder, cascade, an HTTP-FLV viewer the relay did not take) is attached: "demux only what a
+   * consumer needs".
+   */
+  private updateFeed(): void {
+    const relay = this.watchedRelay;
+    if (relay === undefined) return;
+    const want = relay.state !== 'native' || this.source.sinkCount > 0;
+    if (want === relay.isFed) return;
+    if (!want) {
+      relay.feed(false);
+      if (!relay.isFed) this.source.dropCache();
+      return;
+    }
+    relay.feed(true);
+    this.resumeFeed();
+  }
+
+  /** Packets reach JavaScript again after a gap: nothing of it counts as lost, and the demuxer starts afresh. */
+  private resumeFeed(): void {
+    this.ingest.resumeAfterGap();
+    this.demuxer.discontinuity();
   }
 
   private readonly onPayload = (packet: RtpPacket): void => {
@@ -124,4 +204,37 @@ export class StreamPipeline {
   private readonly onParams = (params: MediaParams): void => {
     this.source.setParams(params);
   };
+}
+
+/** Frame rate and bitrate from the relay's counters while JavaScript does not see the frames. */
+class RelayRates {
+  private at = 0;
+  private frames = 0;
+  private bytes = 0;
+  private fps = 0;
+  private kbps = 0;
+
+  /** Updates `source` (fps, bitrate, frame counts) from the relay's counters, over at least a second. */
+  sample(relay: NativeRelayStats, source: MediaSourceStats): void {
+    const now = Date.now();
+    const frames = relay.videoFrames;
+    if (this.at === 0 || frames < this.frames) {
+      this.at = now;
+      this.frames = frames;
+      this.bytes = relay.bytes;
+    } else if (now - this.at >= 1000) {
+      const seconds = (now - this.at) / 1000;
+      this.fps = (frames - this.frames) / seconds;
+      this.kbps = ((relay.bytes - this.bytes) * 8) / 1000 / seconds;
+      this.at = now;
+      this.frames = frames;
+      this.bytes = relay.bytes;
+    }
+    source.fps = this.fps;
+    source.bitrateKbps = this.kbps;
+    source.videoFrames = Math.max(source.videoFrames, relay.videoFrames);
+    source.audioFrames = Math.max(source.audioFrames, relay.audioFrames);
+    source.keyframes = Math.max(source.keyframes, relay.keyframes);
+    if (relay.msSinceFrame >= 0) source.lastFrameAt = Math.max(source.lastFrameAt, now - relay.msSinceFrame);
+  }
 }

@@ -1,4 +1,5 @@
 import { isIP, type Socket } from 'node:net';
+import { descriptorOf } from './descriptor';
 import { RtpIngestError } from './errors';
 import type { NativeRtpSocket } from './native-rtp-recv';
 import { connectWithRetry } from './tcp-connect';
@@ -91,6 +92,7 @@ export class TcpActiveRtpIngest extends TcpRtpIngest {
     }
     if (!native) return false;
     this.native = native;
+    this.startRelay(native);
     this.nativeLocalPort = socket.localPort ?? 0;
     this.nativeFramer = this.beginConnection(remote);
     // The thread reads its own duplicate of the descriptor; closing Node's does not end the connection.
@@ -100,6 +102,7 @@ export class TcpActiveRtpIngest extends TcpRtpIngest {
 
   protected override nativeConnectionClosed(): void {
     this.native?.close();
+    this.endRelay();
     this.native = undefined;
   }
 
@@ -107,15 +110,9 @@ export class TcpActiveRtpIngest extends TcpRtpIngest {
     this.abort.abort();
     await this.connecting?.catch(() => undefined);
     this.native?.close();
+    this.endRelay();
     this.native = undefined;
     this.nativeFramer = undefined;
     await this.destroyPeer();
   }
-}
-
-/** The socket's file descriptor (libuv's handle has it on Unix); undefined where there is none. */
-function descriptorOf(socket: Socket): number | undefined {
-  const handle = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle;
-  const fd = handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }

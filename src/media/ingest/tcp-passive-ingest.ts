@@ -69,6 +69,7 @@ export class TcpPassiveRtpIngest extends TcpRtpIngest {
     const { host, port } = this.options;
     this.native = this.openNative(`listen on TCP ${host}:${port}`, (reader) => reader.listen(host, port, this.nativeConnection));
     if (!this.native) return false;
+    this.startRelay(this.native);
     this.log.info({ host, port: this.localPort, reader: 'native' }, 'waiting for RTP over TCP (passive)');
     return true;
   }
@@ -91,6 +92,7 @@ export class TcpPassiveRtpIngest extends TcpRtpIngest {
   protected async closeSockets(): Promise<void> {
     await this.starting?.catch(() => undefined);
     this.native?.close();
+    this.endRelay();
     this.nativeFramer = undefined;
     await Promise.all([this.destroyPeer(), this.closeServer()]);
   }

@@ -1,3 +1,4 @@
+import type { RelayLimits } from './native-rtp-recv';
 import type { Logger } from '../../logger';
 import type { RtpPacket } from '../rtp/packet';
 
@@ -53,6 +54,11 @@ export interface RtpIngestOptions {
   nativeRtp?: boolean;
   /** How long that thread gathers packets between two batches (the first stream's value counts). Default 20 ms. */
   nativeBatchMs?: number;
+  /**
+   * TCP read by native/rtp-recv: an FLV relay on the reader thread serves HTTP-FLV viewers of a
+   * plain H.264 stream without JavaScript (ADR 0024), with these limits. Default: none.
+   */
+  nativeFlvRelay?: RelayLimits;
   /** SO_RCVBUF for UDP. Default 4 MiB; the kernel caps it at net.core.rmem_max (logged). */
   udpReceiveBufferBytes?: number;
   /** tcp-active: total time connect() keeps trying (cameras open their listener late). Default 3000 ms. */

@@ -11,6 +11,7 @@ import { MediaSource } from '../source/media-source';
 import type { MediaNodeOptions } from './options';
 import { playbackEndGuard } from './playback-end-guard';
 import type { RtpIngestStats } from '../ingest/types';
+import type { RelayLimits } from '../ingest/native-rtp-recv';
 import {
   EMPTY_RTP_TOTALS,
   type ForwardInfo,
@@ -45,6 +46,9 @@ interface PlaybackSession {
 }
 
 const WATCH_INTERVAL_MS = 1000;
+
+/** The native FLV relay polices its viewers as the MediaSource and FlvViewers police theirs (their defaults). */
+const RELAY_LIMITS: RelayLimits = { gopMaxFrames: 600, gopMaxBytes: 16 * 1024 * 1024, slowSkipBytes: 2 * 1024 * 1024, slowDropBytes: 8 * 1024 * 1024, stallMs: 15_000 };
 
 export class MediaNodeStreamError extends Error {
   override readonly name = 'MediaNodeStreamError';
@@ -113,6 +117,7 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
       udpReceiveBufferBytes: this.options.udpReceiveBufferBytes,
       nativeRtp: this.options.nativeRtp,
       nativeBatchMs: this.options.nativeBatchMs,
+      ...(this.options.nativeFlvRelay === true ? { nativeFlvRelay: RELAY_LIMITS } : {}),
       logger: this.logger,
     });
     const stream: NodeStream = { request, pipeline, openedAt: Date.now(), firstFrameAt: null, recorder: null };

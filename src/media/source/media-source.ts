@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../../logger';
 import type { AccessUnit, MediaParams } from '../codec/types';
 import { RateWindow } from './rate-window';
-import type { AttachOptions, MediaSink, MediaSourceStats, SinkEndReason, StreamTracks } from './types';
+import type { AttachOptions, ExternalFlvServer, MediaSink, MediaSourceStats, SinkEndReason, StreamTracks } from './types';
 
 export interface MediaSourceOptions {
   /** Frames kept from the last key frame on; a longer GOP stops being cached (viewers then wait). Default 600. */
@@ -22,6 +22,8 @@ export interface MediaSourceEvents {
   viewers: [count: number];
   /** The first key frame arrived: viewers can start. */
   ready: [];
+  /** The number of sinks attached changed (the native relay feeds JavaScript only while there are any). */
+  sinks: [count: number];
   ended: [reason: string];
 }
 
@@ -44,6 +46,8 @@ const MAX_MISSED_KEYFRAMES = 3;
  * sink's queue so one slow viewer costs only itself frames.
  */
 export class MediaSource extends EventEmitter<MediaSourceEvents> {
+  /** Set by the stream's pipeline when a native relay can take its HTTP-FLV viewers. */
+  externalFlv: ExternalFlvServer | undefined;
   private readonly sinks = new Map<MediaSink, SinkState>();
   private readonly gop: AccessUnit[] = [];
   private gopBytes = 0;
@@ -86,6 +90,33 @@ export class MediaSource extends EventEmitter<MediaSourceEvents> {
 
   get currentTracks(): StreamTracks {
     return this.tracks;
+  }
+
+  get sinkCount(): number {
+    return this.sinks.size;
+  }
+
+  /**
+   * A viewer served outside this source (the native FLV relay's): counted with the others, so that
+   * the on-demand stop sees it. Returns the function that removes it again (once).
+   */
+  addExternalViewer(): () => void {
+    if (this.ended) return () => undefined;
+    this.setViewers(this.viewerCount + 1);
+    let removed = false;
+    return () => {
+      if (removed || this.ended) return;
+      removed = true;
+      this.setViewers(this.viewerCount - 1);
+    };
+  }
+
+  /**
+   * Frames stop arriving for a while (the native relay serves the stream alone): the cached GOP
+   * would be stale by the time a sink attaches, so it goes, and a new sink waits for a key frame.
+   */
+  dropCache(): void {
+    this.resetGop();
   }
 
   get stats(): MediaSourceStats {
@@ -147,6 +178,7 @@ export class MediaSource extends EventEmitter<MediaSourceEvents> {
       for (const au of this.gop) sink.write(au);
     }
     if (state.viewer) this.setViewers(this.viewerCount + 1);
+    this.emit('sinks', this.sinks.size);
     return () => this.detach(sink);
   }
 
@@ -155,6 +187,7 @@ export class MediaSource extends EventEmitter<MediaSourceEvents> {
     if (state === undefined) return;
     this.sinks.delete(sink);
     if (state.viewer) this.setViewers(this.viewerCount - 1);
+    this.emit('sinks', this.sinks.size);
   }
 
   /** Ends every sink; further pushes are ignored. Idempotent. */

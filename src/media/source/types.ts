@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { AccessUnit, AudioParams, VideoParams } from '../codec/types';
 
 /** What a stream carries, as far as the demuxer has seen it. */
@@ -33,6 +34,19 @@ export interface MediaSink {
 }
 
 export type SinkEndReason = 'stream-ended' | 'too-slow' | 'source-closed';
+
+/**
+ * HTTP-FLV viewers served outside the MediaSource: the native FLV relay of a TCP stream
+ * (src/media/ingest/native-flv-relay.ts, ADR 0024). 'pending' until the stream's first key frame
+ * tells whether it is plain enough for the relay, then 'native' or 'bailed' for good.
+ */
+export interface ExternalFlvServer {
+  readonly state: 'pending' | 'native' | 'bailed';
+  decided(timeoutMs: number): Promise<'pending' | 'native' | 'bailed'>;
+  /** Takes a viewer's socket (response headers sent, nothing pending); throws when it cannot. `onEnd` once. */
+  serve(socket: Socket, onEnd: (reason: string) => void): number;
+  endViewer(id: number): void;
+}
 
 export interface AttachOptions {
   /**
