@@ -258,6 +258,17 @@ export const openApiDocument = {
               bytes: { type: 'integer' },
               lost: { type: 'integer' },
               remote: { type: ['string', 'null'] },
+              nativeRelay: {
+                type: ['object', 'null'],
+                description:
+                  'The native FLV relay of a TCP stream (ADR 0024): pending until the first key frame, native while it serves the HTTP-FLV viewers, bailed (with the reason) once the stream proved not plain and JavaScript serves it',
+                properties: {
+                  state: { type: 'string', enum: ['pending', 'native', 'bailed'] },
+                  reason: { type: 'string' },
+                  viewers: { type: 'integer' },
+                  javascriptFed: { type: 'boolean', description: 'Whether the stream is demultiplexed in JavaScript too (another output or the recorder needs it)' },
+                },
+              },
             },
           },
           urls: {

@@ -61,6 +61,7 @@ export class StreamPipeline {
     this.demuxer = new PsDemuxer({ onFrame: this.onFrame, onParams: this.onParams, logger });
     this.ingest = createRtpIngest({ ...options, onPayload: this.onPayload, onPayloadRun: this.onPayloadRun, onDiscontinuity: this.onDiscontinuity });
     this.source.on('sinks', () => this.updateFeed());
+    this.source.on('ready', () => this.updateFeed());
   }
 
   /**
@@ -154,12 +155,13 @@ export class StreamPipeline {
   /**
    * JavaScript is fed while the relay does not serve or a JavaScript sink (HLS, RTSP, WS-FLV,
    * recorder, cascade, an HTTP-FLV viewer the relay did not take) is attached: "demux only what a
-   * consumer needs".
+   * consumer needs". It is also fed until its own first key frame has made the source ready (the
+   * stream's state and the live API's answer hang on that).
    */
   private updateFeed(): void {
     const relay = this.watchedRelay;
     if (relay === undefined) return;
-    const want = relay.state !== 'native' || this.source.sinkCount > 0;
+    const want = relay.state !== 'native' || this.source.sinkCount > 0 || !this.source.ready;
     if (want === relay.isFed) return;
     if (!want) {
       relay.feed(false);
@@ -191,6 +193,8 @@ export class StreamPipeline {
   };
 
   private readonly onFrame = (au: AccessUnit): void => {
+    // The rest of a batch read before JavaScript stopped being fed: the cache must not keep it.
+    if (this.watchedRelay !== undefined && !this.watchedRelay.isFed) return;
     if (this.waitingKeyframe && au.kind === 'video') {
       if (!au.keyframe) {
         this.framesSkippedAfterLoss++;

@@ -101,16 +101,16 @@ export class TcpActiveRtpIngest extends TcpRtpIngest {
   }
 
   protected override nativeConnectionClosed(): void {
-    this.native?.close();
     this.endRelay();
+    this.native?.close();
     this.native = undefined;
   }
 
   protected async closeSockets(): Promise<void> {
     this.abort.abort();
     await this.connecting?.catch(() => undefined);
-    this.native?.close();
     this.endRelay();
+    this.native?.close();
     this.native = undefined;
     this.nativeFramer = undefined;
     await this.destroyPeer();

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { RtpTcpFramer } from '../rtp/tcp-framer';
 import type { NativeFlvRelay } from './native-flv-relay';
-import type { NativeRtpSocket, RtpTcpHandler } from './native-rtp-recv';
+import type { NativeRtpSocket, NativeSocketStats, RtpTcpHandler } from './native-rtp-recv';
 import { RtpIngest } from './rtp-ingest';
 import type { RtpIngestOptions, RtpIngestStats } from './types';
 
@@ -20,6 +20,8 @@ export abstract class TcpRtpIngest extends RtpIngest {
   /** The native FLV relay of the stream (options.nativeFlvRelay), and the socket it reads. */
   private nativeRelay: NativeFlvRelay | undefined;
   private relaySocket: NativeRtpSocket | undefined;
+  /** The reader's counters of the relay's socket as they were when it closed. */
+  private relayedAtClose: NativeSocketStats | undefined;
 
   constructor(options: RtpIngestOptions) {
     super(options, 0);
@@ -42,7 +44,7 @@ export abstract class TcpRtpIngest extends RtpIngest {
    * it is ahead; bytes are the connection's less the 2-byte framing of each packet.
    */
   private addRelayedPackets(stats: RtpIngestStats): void {
-    const native = this.relaySocket?.stats();
+    const native = this.relaySocket?.stats() ?? this.relayedAtClose;
     if (native === undefined || native.datagrams <= stats.packets) return;
     stats.packets = native.datagrams;
     stats.bytes = Math.max(stats.bytes, native.bytes - 2 * native.datagrams);
@@ -74,8 +76,9 @@ export abstract class TcpRtpIngest extends RtpIngest {
     }
   }
 
-  /** The relay's socket closed: its viewers went with it. */
+  /** The relay's socket is about to close (call it first): its viewers go with it, its counts stay. */
   protected endRelay(): void {
+    this.relayedAtClose = this.relaySocket?.stats() ?? this.relayedAtClose;
     this.nativeRelay?.close();
     this.relaySocket = undefined;
   }

@@ -91,8 +91,8 @@ export class TcpPassiveRtpIngest extends TcpRtpIngest {
 
   protected async closeSockets(): Promise<void> {
     await this.starting?.catch(() => undefined);
-    this.native?.close();
     this.endRelay();
+    this.native?.close();
     this.nativeFramer = undefined;
     await Promise.all([this.destroyPeer(), this.closeServer()]);
   }

@@ -383,7 +383,8 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
   }
 
   private info(stream: NodeStream): MediaStreamInfo {
-    const { ingest, demux, source } = stream.pipeline.stats;
+    const { ingest, demux, source, relay } = stream.pipeline.stats;
+    const nativeRelay = stream.pipeline.relay;
     const tracks = stream.pipeline.source.currentTracks;
     return {
       streamId: stream.request.streamId,
@@ -406,7 +407,8 @@ export class LocalMediaNode extends EventEmitter<MediaNodeEvents> implements Med
       bytes: ingest.bytes,
       lost: ingest.lost,
       framesDropped: demux.framesDropped,
-      slowViewersDropped: source.slowDrops,
+      slowViewersDropped: source.slowDrops + (relay?.slowDrops ?? 0),
+      nativeRelay: nativeRelay ? { state: nativeRelay.state, reason: nativeRelay.reason, viewers: nativeRelay.viewerCount, javascriptFed: nativeRelay.isFed } : null,
     };
   }
 }

@@ -73,6 +73,8 @@ export interface MediaStreamInfo {
   /** Frames the demuxer threw away (broken input), and viewers dropped for being slow. */
   framesDropped: number;
   slowViewersDropped: number;
+  /** The native FLV relay (TCP streams, ADR 0024); null where the stream has none. */
+  nativeRelay: { state: 'pending' | 'native' | 'bailed'; reason: string; viewers: number; javascriptFed: boolean } | null;
 }
 
 export interface StartRecordingRequest {
