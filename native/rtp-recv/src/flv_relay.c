@@ -774,6 +774,14 @@ static void read_psm(relay *r, const uint8_t *b, size_t len) {
   if (audio >= 0 || audio_any >= 0) r->psm_audio_type = audio >= 0 ? audio : audio_any;
 }
 
+/* Bails for a PSM video stream type other than H.264, naming it. */
+static void bail_video_type(relay *r, int type) {
+  char reason[64];
+  const char *name = type == 0x24 ? "H.265" : type == 0x10 ? "MPEG-4" : type == 0x80 ? "SVAC" : "unknown";
+  snprintf(reason, sizeof reason, "%s video (PSM stream type 0x%02x), not H.264", name, type & 0xff);
+  relay_bail(r, reason);
+}
+
 /* One frame's PS bytes (a marked run of packets). */
 static void read_frame(relay *r, const uint8_t *g, size_t len) {
   size_t p = 0;
@@ -820,7 +828,7 @@ static void read_frame(relay *r, const uint8_t *g, size_t len) {
       if (length > MAX_HEADER_PACKET || p + 6 + length > len) return relay_bail(r, "a system header or PSM that does not fit");
       if (id == 0xbc) {
         read_psm(r, g + p, 6 + length);
-        if (r->psm_video_type >= 0 && r->psm_video_type != 0x1b) return relay_bail(r, "video other than H.264");
+        if (r->psm_video_type >= 0 && r->psm_video_type != 0x1b) return bail_video_type(r, r->psm_video_type);
       }
       p += 6 + length;
       continue;
@@ -859,7 +867,8 @@ static void read_frame(relay *r, const uint8_t *g, size_t len) {
     if (video) {
       if (r->video_id < 0) r->video_id = id;
       if (id != r->video_id) continue;
-      if (r->psm_video_type != 0x1b) return relay_bail(r, r->psm_seen ? "video other than H.264" : "video before any PSM");
+      if (r->psm_video_type < 0) return relay_bail(r, r->psm_seen ? "a PSM without a video stream" : "video before any PSM");
+      if (r->psm_video_type != 0x1b) return bail_video_type(r, r->psm_video_type);
       if (length != 0 && length - 3 - data_length >= LARGE_VIDEO_PES) large = 1;
       size_t n = to - from;
       if (n == 0) continue;
