@@ -47,6 +47,8 @@ interface RelayResult {
   /** What a viewer attached after the last packet got. */
   late: Buffer;
   frames: number;
+  /** The packet after which the relay served and took the live viewer; -1 if it never did. */
+  decidedAt: number;
 }
 
 interface RelayTestAddon {
@@ -93,24 +95,29 @@ function capturingOutput(chunks: Buffer[]): FlvOutput {
 }
 
 /**
- * PsDemuxer → MediaSource → FlvSink; one viewer attached right after the first key frame (when a
- * viewer waiting for the relay's decision is handed over), one after the last packet.
+ * PsDemuxer → MediaSource → FlvSink; one viewer attached when a viewer waiting for the relay's
+ * decision is handed over (after packet `handOverAfter`, the relay's decidedAt; by default right
+ * after the first key frame), one after the last packet.
  */
-function runTypeScript(packets: readonly RelayPacket[]): Reference {
+function runTypeScript(packets: readonly RelayPacket[], handOverAfter?: number): Reference {
   const source = new MediaSource('flv-relay-differential');
   const live: Buffer[] = [];
   let liveAttached = false;
+  const handOver = (): void => {
+    liveAttached = true;
+    source.attach(new FlvSink('http-flv', capturingOutput(live)));
+  };
   const demuxer = new PsDemuxer({
     onFrame: (au) => {
       source.push(au);
-      if (!liveAttached && au.kind === 'video' && au.keyframe) {
-        liveAttached = true;
-        source.attach(new FlvSink('http-flv', capturingOutput(live)));
-      }
+      if (handOverAfter === undefined && !liveAttached && au.kind === 'video' && au.keyframe) handOver();
     },
     onParams: (p) => source.setParams(p),
   });
-  for (const p of packets) demuxer.push(p.payload, p.timestamp, p.marker);
+  packets.forEach((p, i) => {
+    demuxer.push(p.payload, p.timestamp, p.marker);
+    if (i === handOverAfter) handOver();
+  });
   const late: Buffer[] = [];
   source.attach(new FlvSink('http-flv', capturingOutput(late)));
   source.end('test over');
@@ -217,7 +224,7 @@ const videoFrameTags = (tags: readonly FlvTag[]): number => tags.filter((t) => t
 function assertServedLikeTypeScript(packets: readonly RelayPacket[], label = ''): RelayResult {
   const r = runRelay(packets);
   assert.equal(r.state, 'native', `${label} relay state ${r.state} (${r.reason})`);
-  const ts = runTypeScript(packets);
+  const ts = runTypeScript(packets, r.decidedAt);
   const live = assertSameTags(`${label} live viewer`, r.live, ts.live, 'equal');
   assert.ok(videoFrameTags(live) > 0, `${label} the live viewer got pictures`);
   assertSameTags(`${label} late viewer`, r.late, ts.late, 'equal');
@@ -232,7 +239,7 @@ function assertBailedCleanly(packets: readonly RelayPacket[], faultAt: number, l
   const r = runRelay(packets);
   assert.equal(r.state, 'bailed', `${label} relay state ${r.state} (${r.reason})`);
   assert.ok(r.reason.length > 0, 'a bail says why');
-  const live = assertSameTags(`${label} live viewer before the bail`, r.live, runTypeScript(packets).live, 'prefix');
+  const live = assertSameTags(`${label} live viewer before the bail`, r.live, runTypeScript(packets, r.decidedAt).live, 'prefix');
   const before = media(parseFlv(runTypeScript(packets.slice(0, faultAt)).live, 'TypeScript before the fault').tags);
   assert.ok(
     videoFrameTags(live) >= videoFrameTags(before),
@@ -244,7 +251,7 @@ function assertBailedCleanly(packets: readonly RelayPacket[], faultAt: number, l
 /** Whatever the relay decided, it did not write anything TypeScript would not have. */
 function assertConsistent(packets: readonly RelayPacket[], label: string): RelayResult {
   const r = runRelay(packets);
-  const ts = runTypeScript(packets);
+  const ts = runTypeScript(packets, r.decidedAt);
   const at = `${label}, relay ${r.state}${r.reason ? ` (${r.reason})` : ''}`;
   if (r.state === 'native') {
     assertSameTags(`${at}: live viewer`, r.live, ts.live, 'equal');

@@ -34,6 +34,7 @@ test('native/rtp-recv under AddressSanitizer passes its tests and the UDP and TC
       'test/media/ingest/tcp-passive-ingest.test.ts',
       'test/media/ingest/tcp-active-ingest.test.ts',
       'test/native/flv-relay-differential.test.ts',
+      'test/media/ingest/native-flv-relay.test.ts',
     ],
   });
 });

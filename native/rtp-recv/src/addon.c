@@ -1241,7 +1241,7 @@ static napi_value js_feed(napi_env env, napi_callback_info info) {
   pthread_mutex_lock(&r->lock);
   rtp_socket *s = lookup(r, id);
   /* Only a relay that serves can stand in for JavaScript; a raw connection always goes to it. */
-  if (s != NULL) s->unfed = !on && s->relay != NULL && relay_state(s->relay) != RELAY_BAILED && !s->raw;
+  if (s != NULL) s->unfed = !on && s->relay != NULL && relay_state(s->relay) == RELAY_NATIVE && !s->raw;
   int unfed = s != NULL && s->unfed;
   pthread_mutex_unlock(&r->lock);
   napi_value result;
@@ -1396,8 +1396,9 @@ static napi_value buffer_of(napi_env env, const uint8_t *data, size_t len) {
 }
 
 /*
- * relayDemuxForTest(packets) -> { state, reason, live, late, frames }: the FLV a viewer attached
- * before the first packet got (live) and one attached after the last (late); test only.
+ * relayDemuxForTest(packets) -> { state, reason, live, late, frames, decidedAt }: the FLV a viewer
+ * that asked before the first packet got, handed over after the packet that made the relay serve
+ * (decidedAt, -1 if none), and one attached after the last (late); test only.
  */
 static napi_value js_relay_demux_for_test(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -1417,6 +1418,7 @@ static napi_value js_relay_demux_for_test(napi_env env, napi_callback_info info)
   }
   /* The live viewer asked before the first packet: it is handed over once the relay serves, as FlvViewers does. */
   int live_attached = 0;
+  double decided_at = -1;
   const char *bad = NULL;
   for (uint32_t i = 0; i < count && bad == NULL; i++) {
     napi_value packet, payload, field;
@@ -1437,7 +1439,10 @@ static napi_value js_relay_demux_for_test(napi_env env, napi_callback_info info)
       break;
     }
     relay_packet(r, data, len, (uint32_t)(int64_t)ts, (uint32_t)(int64_t)ssrc, (uint8_t)pt, marker, (uint16_t)i);
-    if (!live_attached && relay_state(r) == RELAY_NATIVE) live_attached = relay_add_viewer(r, -1, 1) == 0;
+    if (!live_attached && relay_state(r) == RELAY_NATIVE) {
+      live_attached = relay_add_viewer(r, -1, 1) == 0;
+      decided_at = i;
+    }
   }
   if (bad != NULL) {
     relay_free(r);
@@ -1456,6 +1461,7 @@ static napi_value js_relay_demux_for_test(napi_env env, napi_callback_info info)
   relay_counters c;
   relay_counts(r, &c);
   set_number(env, result, "frames", (double)(c.video_frames + c.audio_frames));
+  set_number(env, result, "decidedAt", decided_at);
   const uint8_t *late = NULL;
   size_t late_len = 0;
   if (relay_add_viewer(r, -1, 2) == 0) late = relay_viewer_memory(r, 2, &late_len);

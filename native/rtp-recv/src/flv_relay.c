@@ -675,6 +675,7 @@ static void video_unit(relay *r, int64_t pts, int64_t dts) {
   int announce = 0;
   if (r->state == RELAY_PENDING) {
     if (!keyframe) return; /* nothing can start before the first key frame */
+    if (r->psm_video_type < 0) return relay_bail(r, "a key frame without a PSM");
     if (r->seq_header == NULL) return relay_bail(r, "a key frame before any SPS and PPS");
     set_state(r, RELAY_NATIVE, "");
     r->announce_pending = 0; /* MediaSource: becoming ready clears what was pending */
@@ -867,8 +868,12 @@ static void read_frame(relay *r, const uint8_t *g, size_t len) {
     if (video) {
       if (r->video_id < 0) r->video_id = id;
       if (id != r->video_id) continue;
-      if (r->psm_video_type < 0) return relay_bail(r, r->psm_seen ? "a PSM without a video stream" : "video before any PSM");
-      if (r->psm_video_type != 0x1b) return bail_video_type(r, r->psm_video_type);
+      if (r->psm_video_type < 0) {
+        /* A stream joined mid-GOP has its PSM with the next key frame: until then nothing is served anyway. */
+        if (r->psm_seen || r->state != RELAY_PENDING) return relay_bail(r, r->psm_seen ? "a PSM without a video stream" : "video without a PSM");
+      } else if (r->psm_video_type != 0x1b) {
+        return bail_video_type(r, r->psm_video_type);
+      }
       if (length != 0 && length - 3 - data_length >= LARGE_VIDEO_PES) large = 1;
       size_t n = to - from;
       if (n == 0) continue;

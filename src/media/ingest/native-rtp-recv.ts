@@ -57,8 +57,10 @@ export interface RelayTestPacket {
 export interface RelayTestResult {
   state: RelayState;
   reason: string;
-  /** The FLV a viewer attached before the first packet received. */
+  /** The FLV a viewer that asked before the first packet received, handed over once the relay served. */
   live: Buffer;
+  /** Index of the packet after which the relay served (the live viewer was handed over), or -1. */
+  decidedAt: number;
   /** The FLV a viewer attached after the last packet received. */
   late: Buffer;
   frames: number;

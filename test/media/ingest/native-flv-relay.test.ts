@@ -266,8 +266,12 @@ async function watch(relay: NativeFlvRelay, options: { read?: boolean } = {}): P
   }
   await new Promise<void>((resolve) => client.once('connect', () => resolve()));
   const socket = await accepted;
-  viewer.id = relay.serve(socket, (reason) => viewer.ends.push(reason));
-  socket.destroy();
+  try {
+    viewer.id = relay.serve(socket, (reason) => viewer.ends.push(reason));
+  } finally {
+    // Served: the relay holds its own duplicate. Refused: the connection is not wanted either.
+    socket.destroy();
+  }
   return viewer;
 }
 
