@@ -302,8 +302,9 @@ describe('the native FLV relay serves HTTP-FLV viewers of TCP streams', { skip }
     });
   }
 
-  test('a WS-FLV viewer joining a relayed stream feeds JavaScript while it watches, gets FLV from a key frame, and the native viewer never stalls', { timeout: 30_000 }, async () => {
-    const { channelId } = await h.newCamera();
+  test('a WS-FLV viewer joining a relayed stream feeds JavaScript while it watches, starts at once from the cached GOP, and the native viewer never stalls', { timeout: 30_000 }, async () => {
+    // A 10 s GOP: a WS-FLV viewer that had to wait for the next key frame would get no picture in its first second.
+    const { channelId } = await h.newCamera({ media: { ...SMALL_MEDIA, gopFrames: 250, clipSeconds: 10 } });
     const { status, json } = await startLive(h.server(), channelId, { transport: 'tcp-passive' });
     assert.equal(status, 200, JSON.stringify(json));
     const viewer = watch(json.urls.httpFlv);
@@ -312,8 +313,8 @@ describe('the native FLV relay serves HTTP-FLV viewers of TCP streams', { skip }
       await h.waitForStream(channelId, relayAlone(1), 5000, 'the relay serving alone');
       const since = performance.now();
 
-      // A GOP is 2 s: 3 s of WS-FLV hold at least one key frame once JavaScript demuxes again.
-      const wsMessages = collectWs(json.urls.wsFlv, 3000);
+      // Once fed again, JavaScript gets the GOP the relay kept since the last key frame, so its cache is whole at once.
+      const wsMessages = collectWs(json.urls.wsFlv, 1500);
       const fed = await h.waitForStream(channelId, (s) => s.media?.nativeRelay?.javascriptFed === true, 2500, 'JavaScript fed while the WS-FLV viewer watches');
       assert.equal(fed.media?.nativeRelay?.state, 'native');
       assert.equal(fed.media?.nativeRelay?.viewers, 1, 'the HTTP-FLV viewer stays with the relay');

@@ -1227,6 +1227,44 @@ static napi_value js_relay(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * One frame (or the start of one) the relay kept, as RUN records of at most MAX_RUN packets: what
+ * the socket would have handed over had JavaScript been fed. Whole datagrams are counted with a
+ * 12-byte header each (the relay keeps only payloads).
+ */
+static void replay_run(void *ctx, uint32_t ts, uint32_t ssrc, uint8_t pt, uint16_t first_seq, uint32_t count, const uint16_t *lengths, const uint8_t *payloads,
+                       int complete) {
+  rtp_socket *s = ctx;
+  size_t at = 0;
+  for (uint32_t done = 0; done < count;) {
+    uint32_t n = count - done > MAX_RUN ? MAX_RUN : count - done;
+    size_t payload = 0;
+    for (uint32_t i = 0; i < n; i++) payload += lengths[done + i];
+    uint8_t header[1 + RECORD_HEADER_MAX + RUN_HEADER];
+    header[0] = RECORD_RUN;
+    size_t header_len = 1 + write_source(header + 1, &s->peer);
+    if (!reserve(s, header_len + RUN_HEADER + payload + 2u * n)) return;
+    uint8_t *h = header + header_len;
+    put16(h, (uint16_t)n);
+    put16(h + 2, (uint16_t)(first_seq + done));
+    put32(h + 4, ts);
+    put32(h + 8, ssrc);
+    h[12] = pt;
+    h[13] = (uint8_t)(complete && done + n == count);
+    put32(h + 14, (uint32_t)(payload + 12u * n));
+    put32(h + 18, (uint32_t)payload);
+    uint8_t *p = s->pending + s->pending_len;
+    memcpy(p, header, header_len + RUN_HEADER);
+    p += header_len + RUN_HEADER;
+    memcpy(p, payloads + at, payload);
+    p += payload;
+    for (uint32_t i = 0; i < n; i++) put16(p + 2u * i, lengths[done + i]);
+    s->pending_len += header_len + RUN_HEADER + payload + 2u * n;
+    at += payload;
+    done += n;
+  }
+}
+
 /* feed(reader, id, on): whether JavaScript gets the stream's packets besides the relay. */
 static napi_value js_feed(napi_env env, napi_callback_info info) {
   napi_value argv[3];
@@ -1241,8 +1279,15 @@ static napi_value js_feed(napi_env env, napi_callback_info info) {
   pthread_mutex_lock(&r->lock);
   rtp_socket *s = lookup(r, id);
   /* Only a relay that serves can stand in for JavaScript; a raw connection always goes to it. */
+  int was_unfed = s != NULL && s->unfed;
   if (s != NULL) s->unfed = !on && s->relay != NULL && relay_state(s->relay) == RELAY_NATIVE && !s->raw;
   int unfed = s != NULL && s->unfed;
+  if (was_unfed && !unfed) {
+    /* Fed again: first what it missed since the last key frame, so that its GOP cache is whole at once. */
+    close_run(s);
+    relay_replay(s->relay, replay_run, s);
+    deliver_soon(r, s);
+  }
   pthread_mutex_unlock(&r->lock);
   napi_value result;
   napi_get_boolean(env, !unfed, &result);

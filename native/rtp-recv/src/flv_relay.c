@@ -48,6 +48,17 @@ typedef struct {
   size_t sent; /* bytes of head + body + tail already written */
 } queued;
 
+/* A frame's packets as they came (its payloads back to back and their lengths), kept for JavaScript. */
+typedef struct replay_frame {
+  struct replay_frame *next;
+  uint32_t ts;
+  uint16_t first_seq;
+  uint32_t count;
+  uint8_t *bytes;
+  size_t len;
+  uint16_t *lengths;
+} replay_frame;
+
 typedef struct viewer {
   struct viewer *next;
   uint32_t id;
@@ -80,6 +91,15 @@ struct relay {
   uint32_t marked_ts;
   uint8_t *buf;
   size_t buf_len, buf_cap;
+  /* The frame in progress: its first sequence number and its packets' payload lengths. */
+  uint16_t first_seq;
+  uint16_t *lengths;
+  uint32_t count, lengths_cap;
+  int frame_was_key;
+  /* The packets since the last key frame's, for JavaScript when it is fed again (replay_valid: complete). */
+  replay_frame *replay_head, *replay_tail;
+  size_t replay_frames, replay_bytes;
+  int replay_valid;
   /* PS */
   int video_id, audio_id;
   int psm_video_type, psm_audio_type; /* -1: not declared */
@@ -367,11 +387,25 @@ static void clear_gop(relay *r) {
   r->gop_bytes = 0;
 }
 
+static void replay_clear(relay *r) {
+  while (r->replay_head != NULL) {
+    replay_frame *f = r->replay_head;
+    r->replay_head = f->next;
+    free(f->bytes);
+    free(f->lengths);
+    free(f);
+  }
+  r->replay_tail = NULL;
+  r->replay_frames = r->replay_bytes = 0;
+}
+
 void relay_bail(relay *r, const char *reason) {
   if (r->state == RELAY_BAILED) return;
   set_state(r, RELAY_BAILED, reason);
   end_all_viewers(r, VIEWER_STREAM_ENDED);
   clear_gop(r);
+  replay_clear(r);
+  r->replay_valid = 0;
   free(r->buf);
   r->buf = NULL;
   r->buf_len = r->buf_cap = 0;
@@ -702,6 +736,7 @@ static void video_unit(relay *r, int64_t pts, int64_t dts) {
     memcpy(p + 4, r->au + s, e - s);
     p += 4 + (e - s);
   }
+  if (keyframe) r->frame_was_key = 1;
   publish(r, f, announce);
   frame_unref(f);
 }
@@ -912,8 +947,55 @@ static void read_frame(relay *r, const uint8_t *g, size_t len) {
   if (unit_open) video_unit(r, unit_pts, unit_dts);
 }
 
+/*
+ * Keeps the frame just read (its buffers move into the list) from a key frame on, within the GOP
+ * cache's limits: what JavaScript is handed when it is fed again, so that its MediaSource has a
+ * GOP at once, as it would have had it been fed all along.
+ */
+static void keep_for_replay(relay *r, uint32_t ts) {
+  if (r->frame_was_key) {
+    replay_clear(r);
+    r->replay_valid = 1;
+  }
+  if (!r->replay_valid) return;
+  if (r->replay_frames >= r->limits.gop_max_frames || r->replay_bytes + r->buf_len > r->limits.gop_max_bytes) {
+    replay_clear(r);
+    r->replay_valid = 0;
+    return;
+  }
+  replay_frame *f = malloc(sizeof *f);
+  if (f == NULL) {
+    replay_clear(r);
+    r->replay_valid = 0;
+    return;
+  }
+  f->next = NULL;
+  f->ts = ts;
+  f->first_seq = r->first_seq;
+  f->count = r->count;
+  f->bytes = r->buf;
+  f->len = r->buf_len;
+  f->lengths = r->lengths;
+  r->buf = NULL;
+  r->buf_cap = 0;
+  r->lengths = NULL;
+  r->lengths_cap = 0;
+  if (r->replay_tail != NULL) r->replay_tail->next = f;
+  else r->replay_head = f;
+  r->replay_tail = f;
+  r->replay_frames++;
+  r->replay_bytes += f->len;
+}
+
+void relay_replay(relay *r, relay_replay_fn emit, void *ctx) {
+  if (r->state != RELAY_NATIVE) return;
+  if (r->replay_valid) {
+    for (replay_frame *f = r->replay_head; f != NULL; f = f->next) emit(ctx, f->ts, r->ssrc, r->pt, f->first_seq, f->count, f->lengths, f->bytes, 1);
+  }
+  if (r->in_frame && r->count > 0) emit(ctx, r->frame_ts, r->ssrc, r->pt, r->first_seq, r->count, r->lengths, r->buf, 0);
+}
+
 void relay_packet(relay *r, const uint8_t *payload, size_t len, uint32_t ts, uint32_t ssrc, uint8_t pt, int marker, uint16_t seq) {
-  (void)seq;
   if (r->state == RELAY_BAILED) return;
   if (!r->have_rtp) {
     r->have_rtp = 1;
@@ -931,9 +1013,19 @@ void relay_packet(relay *r, const uint8_t *payload, size_t len, uint32_t ts, uin
     r->in_frame = 1;
     r->frame_ts = ts;
     r->buf_len = 0;
+    r->count = 0;
+    r->first_seq = seq;
   }
-  if (r->buf_len + len > MAX_FRAME_BYTES) return relay_bail(r, "a frame too large");
+  if (r->buf_len + len > MAX_FRAME_BYTES || len > 0xffff) return relay_bail(r, "a frame too large");
   if (!grow(&r->buf, &r->buf_cap, r->buf_len + len)) return relay_bail(r, "out of memory");
+  if (r->count == r->lengths_cap) {
+    uint32_t cap = r->lengths_cap == 0 ? 64 : r->lengths_cap * 2;
+    uint16_t *l = realloc(r->lengths, cap * sizeof *l);
+    if (l == NULL) return relay_bail(r, "out of memory");
+    r->lengths = l;
+    r->lengths_cap = cap;
+  }
+  r->lengths[r->count++] = (uint16_t)len;
   memcpy(r->buf + r->buf_len, payload, len);
   r->buf_len += len;
   if (!marker) return;
@@ -947,7 +1039,9 @@ void relay_packet(relay *r, const uint8_t *payload, size_t len, uint32_t ts, uin
    * begins with a pack header, frames are the tail of one that began before (nothing is out yet).
    */
   if (pack) r->synced = 1;
+  r->frame_was_key = 0;
   if (r->synced) read_frame(r, r->buf, r->buf_len);
+  if (r->state == RELAY_NATIVE) keep_for_replay(r, ts);
   r->buf_len = 0;
   /* A large buffer from one huge key frame is not kept for every frame after it. */
   if (r->buf_cap > (1u << 20)) {
@@ -982,7 +1076,9 @@ void relay_free(relay *r) {
   clear_gop(r);
   free(r->gop);
   frame_unref(r->seq_header);
+  replay_clear(r);
   free(r->buf);
+  free(r->lengths);
   free(r->au);
   free(r);
 }

@@ -66,6 +66,15 @@ void relay_connection_reset(relay *r);
 int relay_add_viewer(relay *r, int fd, uint32_t id);
 /* The socket of a viewer is writable / has input or hung up. */
 void relay_viewer_ready(relay *r, uint32_t id, int writable, int readable_or_hup);
+/*
+ * The packets of the stream since its last key frame's (and of the frame in progress), frame by
+ * frame in order: `count` payloads back to back in `payloads`, their lengths in `lengths`,
+ * sequence numbers from `first_seq`; `complete` when the frame's last packet is among them.
+ */
+typedef void (*relay_replay_fn)(void *ctx, uint32_t ts, uint32_t ssrc, uint8_t pt, uint16_t first_seq, uint32_t count, const uint16_t *lengths,
+                                const uint8_t *payloads, int complete);
+/* Calls `emit` for what JavaScript needs to rebuild its GOP cache when it is fed again (nothing unless serving). */
+void relay_replay(relay *r, relay_replay_fn emit, void *ctx);
 /* Once in a while: drops viewers whose backlog has not shrunk for stall_ms. */
 void relay_tick(relay *r, uint64_t now_ms);
 /* Ends one viewer (JavaScript asked); returns 0, -1 when there is none by that id. */

@@ -67,7 +67,7 @@ function looped(frames: readonly SourceFrame[], times: number): SourceFrame[] {
 
 interface Records {
   /** Runs as JavaScript got them: the timestamp and whether the frame's last packet ended it. */
-  runs: { timestamp: number; marker: boolean; ssrc: number }[];
+  runs: { timestamp: number; marker: boolean; ssrc: number; firstSequence: number; count: number }[];
   datagrams: number;
   raws: (number | undefined)[];
   dataBytes: number;
@@ -116,7 +116,7 @@ function openStream(limits: RelayLimits = LIMITS): Stream {
     refused: () => assert.fail('one camera connection at a time'),
     closed: () => undefined,
     datagram: () => records.datagrams++,
-    run: (run) => void records.runs.push({ timestamp: run.timestamp, marker: run.marker, ssrc: run.ssrc }),
+    run: (run) => void records.runs.push({ timestamp: run.timestamp, marker: run.marker, ssrc: run.ssrc, firstSequence: run.firstSequence, count: run.count }),
     raw: (ssrc) => void records.raws.push(ssrc),
     data: (chunk) => void (records.dataBytes += chunk.length),
     relayState: (state, reason) => {
@@ -374,7 +374,7 @@ describe('native FLV relay over real sockets', { skip, timeout: 60_000 }, () => 
     assert.equal(relay.stats()?.videoFrames, 15);
   });
 
-  test('feed(false) while the relay serves stops runs reaching JavaScript; feed(true) brings them back', async () => {
+  test('feed(false) while the relay serves stops runs reaching JavaScript; feed(true) brings them back, from the last key frame', async () => {
     const stream = openStream();
     const { relay } = stream;
     const camera = await Camera.connect(stream);
@@ -392,9 +392,15 @@ describe('native FLV relay over real sockets', { skip, timeout: 60_000 }, () => 
     relay.feed(true);
     assert.equal(relay.isFed, true);
     await camera.send(clip.slice(15, 20));
-    await waitFor('runs again', () => stream.markedRuns() === 10);
-    const fresh = stream.records.runs.slice(runsBefore).map((r) => r.timestamp);
-    assert.deepEqual([...new Set(fresh)], clip.slice(15, 20).map((f) => f.pts), 'the frames sent after feed(true), and only those');
+    // The GOP JavaScript missed (frames 0-14, from the key frame) comes first, so a consumer that
+    // attached starts at once; then the live frames, with no gap in the sequence numbers.
+    await waitFor('runs again', () => stream.markedRuns() === 5 + 20);
+    const fresh = stream.records.runs.slice(runsBefore);
+    assert.deepEqual([...new Set(fresh.map((r) => r.timestamp))], clip.slice(0, 20).map((f) => f.pts), 'the GOP since the last key frame, then the frames sent after feed(true)');
+    for (let i = 1; i < fresh.length; i++) {
+      const prev = fresh[i - 1]!;
+      assert.equal(fresh[i]!.firstSequence, (prev.firstSequence + prev.count) & 0xffff, `run ${i} follows run ${i - 1} without a gap`);
+    }
     assert.equal(relay.stats()?.videoFrames, 20);
   });
 
