@@ -948,7 +948,7 @@ static void read_frame(relay *r, const uint8_t *g, size_t len) {
 }
 
 /*
- * Keeps the frame just read (its buffers move into the list) from a key frame on, within the GOP
+ * Keeps the frame just read (a copy of its exact size) from a key frame on, within the GOP
  * cache's limits: what JavaScript is handed when it is fed again, so that its MediaSource has a
  * GOP at once, as it would have had it been fed all along.
  */
@@ -963,23 +963,27 @@ static void keep_for_replay(relay *r, uint32_t ts) {
     r->replay_valid = 0;
     return;
   }
+  /* Copies of exactly the frame's size: the receive buffers grow by doubling and stay for the next frame. */
   replay_frame *f = malloc(sizeof *f);
-  if (f == NULL) {
+  uint8_t *bytes = malloc(r->buf_len > 0 ? r->buf_len : 1);
+  uint16_t *lengths = malloc(r->count * sizeof *lengths + 1);
+  if (f == NULL || bytes == NULL || lengths == NULL) {
+    free(f);
+    free(bytes);
+    free(lengths);
     replay_clear(r);
     r->replay_valid = 0;
     return;
   }
+  memcpy(bytes, r->buf, r->buf_len);
+  memcpy(lengths, r->lengths, r->count * sizeof *lengths);
   f->next = NULL;
   f->ts = ts;
   f->first_seq = r->first_seq;
   f->count = r->count;
-  f->bytes = r->buf;
+  f->bytes = bytes;
   f->len = r->buf_len;
-  f->lengths = r->lengths;
-  r->buf = NULL;
-  r->buf_cap = 0;
-  r->lengths = NULL;
-  r->lengths_cap = 0;
+  f->lengths = lengths;
   if (r->replay_tail != NULL) r->replay_tail->next = f;
   else r->replay_head = f;
   r->replay_tail = f;
