@@ -140,8 +140,8 @@ export const configSchema = z.object({
       /** The native reader's pause between batches: latency added to live video against CPU saved. */
       nativeBatchMs: z.number().int().min(0).max(200).default(20),
       /**
-       * HTTP-FLV viewers of a plain H.264 stream received over TCP are served by the native
-       * reader's thread (ADR 0024); JavaScript then demuxes the stream only while another
+       * HTTP-FLV viewers of a plain H.264 stream (over UDP: one without loss) are served by the
+       * native reader's thread (ADR 0024); JavaScript then demuxes the stream only while another
        * consumer (HLS, RTSP, WS-FLV, recording, cascade) needs it. Needs `nativeRtp`.
        */
       nativeFlvRelay: z.boolean().default(true),

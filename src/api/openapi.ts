@@ -261,7 +261,7 @@ export const openApiDocument = {
               nativeRelay: {
                 type: ['object', 'null'],
                 description:
-                  'The native FLV relay of a TCP stream (ADR 0024): pending until the first key frame, native while it serves the HTTP-FLV viewers, bailed (with the reason) once the stream proved not plain and JavaScript serves it',
+                  'The native FLV relay of the stream (ADR 0024): pending until the first key frame, native while it serves the HTTP-FLV viewers, bailed (with the reason) once the stream proved not plain and JavaScript serves it',
                 properties: {
                   state: { type: 'string', enum: ['pending', 'native', 'bailed'] },
                   reason: { type: 'string' },

@@ -241,10 +241,10 @@ function relayAlone(viewers: number): (s: StreamBody) => boolean {
   return (s) => s.media?.nativeRelay?.state === 'native' && s.media.nativeRelay.viewers === viewers && !s.media.nativeRelay.javascriptFed;
 }
 
-describe('the native FLV relay serves HTTP-FLV viewers of TCP streams', { skip }, () => {
+describe('the native FLV relay serves HTTP-FLV viewers of TCP and UDP streams', { skip }, () => {
   const h = harness({});
 
-  for (const transport of ['tcp-passive', 'tcp-active'] as const) {
+  for (const transport of ['tcp-passive', 'tcp-active', 'udp'] as const) {
     test(`over ${transport}: an HTTP-FLV viewer is handed to the relay, JavaScript stops demuxing, players get whole frames from a key frame and the API keeps its figures`, { timeout: 30_000 }, async () => {
       const { cam, channelId } = await h.newCamera();
       const { status, json } = await startLive(h.server(), channelId, { transport });

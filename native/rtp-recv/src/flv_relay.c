@@ -1,7 +1,8 @@
 /*
  * Native FLV relay (flv_relay.h). The rules of "plain" are those of the TypeScript demuxer
- * (src/media/ps/) on a well-behaved camera: every frame is one run of RTP packets ending with a
- * marked one, starts with a pack header, and holds whole packets whose lengths are right; video
+ * (src/media/ps/) on a well-behaved camera: packets come in sequence, none lost; every frame is
+ * one run of them ending with a marked one, starts with a pack header, and holds whole packets
+ * whose lengths are right; video
  * is one H.264 picture whose first PES carries its PTS and starts with a start code; audio is
  * G.711 in PES packets with a PTS. On such input the TypeScript pipeline and this relay write the
  * same FLV tags (test/native/flv-relay-differential.test.ts); on anything else the relay bails
@@ -110,6 +111,8 @@ struct relay {
   int sets_changed, announce_pending;
   /* A frame that began with a pack header has been read (before it, partial frames are skipped). */
   int synced;
+  int seq_known;
+  uint16_t next_seq;
   /* Video unit in progress */
   uint8_t *au;
   size_t au_len, au_cap;
@@ -1010,6 +1013,10 @@ void relay_packet(relay *r, const uint8_t *payload, size_t len, uint32_t ts, uin
   } else if (ssrc != r->ssrc) {
     return relay_bail(r, "a second SSRC");
   }
+  /* In order and complete, or not plain: JavaScript's reorder buffer and loss policy take over. */
+  if (r->seq_known && seq != r->next_seq) return relay_bail(r, "an RTP packet lost or out of order");
+  r->seq_known = 1;
+  r->next_seq = (uint16_t)(seq + 1);
   if (r->have_marked && ts == r->marked_ts) return relay_bail(r, "an RTP marker inside a frame");
   r->have_marked = 0;
   if (r->in_frame && ts != r->frame_ts) return relay_bail(r, "a frame without an RTP marker");
@@ -1057,6 +1064,7 @@ void relay_packet(relay *r, const uint8_t *payload, size_t len, uint32_t ts, uin
 
 void relay_connection_reset(relay *r) {
   r->synced = 0;
+  r->seq_known = 0;
   r->in_frame = 0;
   r->have_marked = 0;
   r->buf_len = 0;

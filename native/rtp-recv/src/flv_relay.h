@@ -1,5 +1,5 @@
 /*
- * The native FLV relay of one TCP camera stream (docs/decisions/0024-native-flv-relay.md): plain
+ * The native FLV relay of one camera stream (docs/decisions/0024-native-flv-relay.md): plain
  * MPEG-PS (H.264, G.711 in the PS) demultiplexed on the receive thread, with its GOP cache and
  * the HTTP-FLV viewers handed over to it, so that a watched stream never wakes JavaScript. The
  * first thing that is not plain makes it bail for good; the TypeScript pipeline then serves the

@@ -14,9 +14,9 @@ const MAX_VIEWER_ID = 2 ** 29 - 1;
 let nextViewerId = 1;
 
 /**
- * The JavaScript side of one TCP stream's native FLV relay (native/rtp-recv/src/flv_relay.c,
+ * The JavaScript side of one stream's native FLV relay (native/rtp-recv/src/flv_relay.c,
  * ADR 0024): its state as the reader reports it, the HTTP-FLV viewers handed to it, and whether
- * JavaScript is fed the stream as well. Created by the TCP ingest that owns the socket; the
+ * JavaScript is fed the stream as well. Created by the ingest that owns the socket; the
  * ingest forwards the relay's records here.
  */
 export class NativeFlvRelay extends EventEmitter<NativeFlvRelayEvents> {

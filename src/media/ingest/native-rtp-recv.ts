@@ -95,6 +95,12 @@ export interface RtpRun extends RtpPacketRun {
 export interface RtpBatchHandler {
   datagram(datagram: Buffer, address: string, port: number): void;
   run(run: RtpRun, address: string, port: number): void;
+  /** The socket's FLV relay changed state (RELAY record). */
+  relayState?(state: RelayState, reason: string): void;
+  /** The parameter sets the relay's sequence header now carries (PARAMS record). */
+  relayParams?(sps: Buffer, pps: Buffer): void;
+  /** The relay ended a viewer (VIEWER_END record). */
+  relayViewerEnded?(viewerId: number, reason: RelayViewerEndReason, bytes: number): void;
 }
 
 /**
@@ -111,12 +117,6 @@ export interface RtpTcpHandler extends RtpBatchHandler {
   closed(): void;
   /** A connection arrived while one was live: the reader closed it. */
   refused(address: string, port: number): void;
-  /** The socket's FLV relay changed state (RELAY record). */
-  relayState?(state: RelayState, reason: string): void;
-  /** The parameter sets the relay's sequence header now carries (PARAMS record). */
-  relayParams?(sps: Buffer, pps: Buffer): void;
-  /** The relay ended a viewer (VIEWER_END record). */
-  relayViewerEnded?(viewerId: number, reason: RelayViewerEndReason, bytes: number): void;
 }
 
 
@@ -386,7 +386,7 @@ class BatchSplitter {
         continue;
       }
       if (type >= RELAY && type <= VIEWER_END) {
-        p = this.relay(batch, p, type, this.handler as RtpTcpHandler);
+        p = this.relay(batch, p, type, this.handler);
         continue;
       }
       const port = batch.readUInt16BE(p + 1);
@@ -424,7 +424,7 @@ class BatchSplitter {
   }
 
   /** The relay's records; returns where the next record begins. */
-  private relay(batch: Buffer, p: number, type: number, handler: RtpTcpHandler): number {
+  private relay(batch: Buffer, p: number, type: number, handler: RtpBatchHandler): number {
     if (type === RELAY) {
       const length = batch[p + 2] ?? 0;
       handler.relayState?.(RELAY_STATES[batch[p + 1] ?? 0] ?? 'bailed', batch.toString('latin1', p + 3, p + 3 + length));

@@ -2,7 +2,8 @@ import type { Logger } from '../../logger';
 import { isRtcpPacket, parseRtpPacket, type RtpPacket } from '../rtp/packet';
 import { RtpReorderBuffer, type RtpPacketRun, type RtpReorderStats } from '../rtp/reorder';
 import { errnoOf, RtpIngestError } from './errors';
-import { sharedRtpReader, warnNativeMissingOnce, type NativeRtpReader, type NativeRtpSocket } from './native-rtp-recv';
+import type { NativeFlvRelay } from './native-flv-relay';
+import { sharedRtpReader, warnNativeMissingOnce, type NativeRtpReader, type NativeRtpSocket, type NativeSocketStats, type RtpBatchHandler } from './native-rtp-recv';
 import { SSRC_REJECT, SSRC_SWITCHED, SsrcGate } from './ssrc-gate';
 import type { RtpDiscontinuityHandler, RtpIngestOptions, RtpIngestStats, RtpPayloadHandler, RtpTransport } from './types';
 
@@ -98,7 +99,16 @@ export abstract class RtpIngest {
    * once-a-second watchdog reads for every stream, without building `stats`.
    */
   get lastPacketAt(): number {
-    return this.counters.lastPacketAt;
+    const relay = this.nativeRelay;
+    if (relay === undefined || relay.isFed || this.relaySocket === undefined) return this.counters.lastPacketAt;
+    // While the relay stands in for JavaScript, packets reach only the reader thread: ask it.
+    const ms = this.relaySocket.msSincePacket();
+    return ms < 0 ? this.counters.lastPacketAt : Math.max(this.counters.lastPacketAt, Date.now() - ms);
+  }
+
+  /** The stream's native FLV relay, when native/rtp-recv reads it and the options ask for one. */
+  get relay(): NativeFlvRelay | undefined {
+    return this.nativeRelay;
   }
 
   get stats(): RtpIngestStats {
@@ -114,7 +124,58 @@ export abstract class RtpIngest {
     if (this.remote !== undefined) stats.remote = this.remote;
     const ssrc = this.gate.ssrc;
     if (ssrc !== undefined) stats.ssrc = ssrc;
+    this.addRelayedPackets(stats);
     return stats;
+  }
+
+  /** The native FLV relay of the stream (options.nativeFlvRelay), and the socket it reads. */
+  private nativeRelay: NativeFlvRelay | undefined;
+  private relaySocket: NativeRtpSocket | undefined;
+  /** The reader's counters of the relay's socket as they were when it closed. */
+  private relayedAtClose: NativeSocketStats | undefined;
+
+  /** Starts the relay on a native socket that has not read anything yet; a failure leaves the stream to JavaScript. */
+  protected startRelay(socket: NativeRtpSocket): void {
+    const limits = this.options.nativeFlvRelay;
+    if (limits === undefined) return;
+    try {
+      this.nativeRelay = socket.startRelay(limits);
+      this.relaySocket = socket;
+    } catch (err) {
+      this.log.warn({ err }, 'native FLV relay not started; JavaScript serves the stream');
+    }
+  }
+
+  /** The relay's socket is about to close (call it first): its viewers go with it, its counts stay. */
+  protected endRelay(): void {
+    this.relayedAtClose = this.relaySocket?.stats() ?? this.relayedAtClose;
+    this.nativeRelay?.close();
+    this.relaySocket = undefined;
+  }
+
+  /** The relay's records in a native socket's batches, for the socket's handler. */
+  protected readonly relayRecords: Required<Pick<RtpBatchHandler, 'relayState' | 'relayParams' | 'relayViewerEnded'>> = {
+    relayState: (state, reason) => {
+      if (state === 'bailed') this.log.info({ reason }, 'native FLV relay left the stream to JavaScript');
+      else if (state === 'native') this.log.debug('native FLV relay serves the stream');
+      this.nativeRelay?.onState(state, reason);
+    },
+    relayParams: (sps, pps) => this.nativeRelay?.onParams(sps, pps),
+    relayViewerEnded: (id, reason) => this.nativeRelay?.onViewerEnded(id, reason),
+  };
+
+  /**
+   * Packets the reader thread read while JavaScript was not fed (the relay served alone): they
+   * count as received. The thread counts every packet of the socket, so its count stands when
+   * it is ahead; its bytes are the socket's (over TCP less the 2-byte framing of each packet).
+   */
+  private addRelayedPackets(stats: RtpIngestStats): void {
+    const native = this.relaySocket?.stats() ?? this.relayedAtClose;
+    if (native === undefined || native.datagrams <= stats.packets) return;
+    stats.packets = native.datagrams;
+    const framing = this.transport === 'udp' ? 0 : 2 * native.datagrams;
+    stats.bytes = Math.max(stats.bytes, native.bytes - framing);
+    if (native.msSincePacket >= 0) stats.lastPacketAt = Math.max(stats.lastPacketAt, Date.now() - native.msSincePacket);
   }
 
   protected abstract closeSockets(): Promise<void>;

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import { RtpTcpFramer } from '../rtp/tcp-framer';
-import type { NativeFlvRelay } from './native-flv-relay';
-import type { NativeRtpSocket, NativeSocketStats, RtpTcpHandler } from './native-rtp-recv';
+import type { RtpTcpHandler } from './native-rtp-recv';
 import { RtpIngest } from './rtp-ingest';
 import type { RtpIngestOptions, RtpIngestStats } from './types';
 
@@ -17,11 +16,6 @@ export abstract class TcpRtpIngest extends RtpIngest {
   private framer: RtpTcpFramer | undefined;
   /** The framer of the connection native/rtp-recv reads, for what it hands over raw. */
   protected nativeFramer: RtpTcpFramer | undefined;
-  /** The native FLV relay of the stream (options.nativeFlvRelay), and the socket it reads. */
-  private nativeRelay: NativeFlvRelay | undefined;
-  private relaySocket: NativeRtpSocket | undefined;
-  /** The reader's counters of the relay's socket as they were when it closed. */
-  private relayedAtClose: NativeSocketStats | undefined;
 
   constructor(options: RtpIngestOptions) {
     super(options, 0);
@@ -34,54 +28,10 @@ export abstract class TcpRtpIngest extends RtpIngest {
       stats.framingBytesDropped += framing.bytesDropped;
       stats.framingResyncs += framing.resyncs;
     }
-    this.addRelayedPackets(stats);
     return stats;
   }
 
-  /**
-   * Packets the reader thread read while JavaScript was not fed (the relay served alone): they
-   * count as received. The thread counts every packet of the socket, so its count stands when
-   * it is ahead; bytes are the connection's less the 2-byte framing of each packet.
-   */
-  private addRelayedPackets(stats: RtpIngestStats): void {
-    const native = this.relaySocket?.stats() ?? this.relayedAtClose;
-    if (native === undefined || native.datagrams <= stats.packets) return;
-    stats.packets = native.datagrams;
-    stats.bytes = Math.max(stats.bytes, native.bytes - 2 * native.datagrams);
-    if (native.msSincePacket >= 0) stats.lastPacketAt = Math.max(stats.lastPacketAt, Date.now() - native.msSincePacket);
-  }
 
-  /** The stream's native FLV relay, when native/rtp-recv reads it and the options ask for one. */
-  get relay(): NativeFlvRelay | undefined {
-    return this.nativeRelay;
-  }
-
-  /** While the relay stands in for JavaScript, packets reach only the reader thread: ask it. */
-  override get lastPacketAt(): number {
-    const relay = this.nativeRelay;
-    if (relay === undefined || relay.isFed || this.relaySocket === undefined) return super.lastPacketAt;
-    const ms = this.relaySocket.msSincePacket();
-    return ms < 0 ? super.lastPacketAt : Math.max(super.lastPacketAt, Date.now() - ms);
-  }
-
-  /** Starts the relay on a native socket that has not read anything yet; a failure leaves the stream to JavaScript. */
-  protected startRelay(socket: NativeRtpSocket): void {
-    const limits = this.options.nativeFlvRelay;
-    if (limits === undefined) return;
-    try {
-      this.nativeRelay = socket.startRelay(limits);
-      this.relaySocket = socket;
-    } catch (err) {
-      this.log.warn({ err }, 'native FLV relay not started; JavaScript serves the stream');
-    }
-  }
-
-  /** The relay's socket is about to close (call it first): its viewers go with it, its counts stay. */
-  protected endRelay(): void {
-    this.relayedAtClose = this.relaySocket?.stats() ?? this.relayedAtClose;
-    this.nativeRelay?.close();
-    this.relaySocket = undefined;
-  }
 
   /** A new connection from `remote` is the stream's: its own framer, sequence and (under 'first') SSRC. */
   protected beginConnection(remote: string): RtpTcpFramer {
@@ -167,13 +117,7 @@ export abstract class TcpRtpIngest extends RtpIngest {
       this.counters.connectionsRefused++;
       this.log.warn({ from: `${address}:${port}`, live: this.remote }, 'refusing a second RTP connection while one is live');
     },
-    relayState: (state, reason) => {
-      if (state === 'bailed') this.log.info({ reason }, 'native FLV relay left the stream to JavaScript');
-      else if (state === 'native') this.log.debug('native FLV relay serves the stream');
-      this.nativeRelay?.onState(state, reason);
-    },
-    relayParams: (sps, pps) => this.nativeRelay?.onParams(sps, pps),
-    relayViewerEnded: (id, reason) => this.nativeRelay?.onViewerEnded(id, reason),
+    ...this.relayRecords,
   };
 
   /** The connection native/rtp-recv read has ended (a listener stays open for the next one). */

@@ -92,6 +92,7 @@ export class UdpRtpIngest extends RtpIngest {
     const wanted = this.options.udpReceiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER;
     this.native = this.openNative(`bind UDP ${host}:${port}`, (reader) => reader.open(host, port, wanted, this.batchHandler));
     if (!this.native) return false;
+    this.startRelay(this.native);
     if (wanted > 0 && this.native.receiveBufferBytes < wanted) {
       this.log.warn({ wanted, granted: this.native.receiveBufferBytes }, 'the OS granted a smaller UDP receive buffer than asked for; raise net.core.rmem_max to avoid loss in bursts');
     }
@@ -134,6 +135,7 @@ export class UdpRtpIngest extends RtpIngest {
       if (this.closed || !this.admitRun(run) || !this.fromSender(address, port, run.ssrc, run.count)) return;
       this.acceptRun(run, run.datagramBytes);
     },
+    ...this.relayRecords,
   };
 
   /** False (counting `count` packets) when they come from another address than the stream's sender. */
@@ -162,6 +164,7 @@ export class UdpRtpIngest extends RtpIngest {
 
   protected async closeSockets(): Promise<void> {
     await this.starting?.catch(() => undefined);
+    this.endRelay();
     this.native?.close();
     const socket = this.socket;
     this.socket = undefined;

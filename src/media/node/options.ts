@@ -10,7 +10,7 @@ export interface MediaNodeOptions {
   /** Read RTP over UDP with native/rtp-recv when it is built (ADR 0022), in batches this many ms apart. */
   nativeRtp: boolean;
   nativeBatchMs: number;
-  /** HTTP-FLV viewers of plain H.264 TCP streams served by the native reader (ADR 0024). */
+  /** HTTP-FLV viewers of plain H.264 streams served by the native reader (ADR 0024). */
   nativeFlvRelay?: boolean;
   ssrcPolicy: SsrcPolicy;
   rtpTimeoutMs: number;

@@ -73,7 +73,7 @@ export interface MediaStreamInfo {
   /** Frames the demuxer threw away (broken input), and viewers dropped for being slow. */
   framesDropped: number;
   slowViewersDropped: number;
-  /** The native FLV relay (TCP streams, ADR 0024); null where the stream has none. */
+  /** The native FLV relay (ADR 0024); null where the stream has none (the addon is not built, or it is off). */
   nativeRelay: { state: 'pending' | 'native' | 'bailed'; reason: string; viewers: number; javascriptFed: boolean } | null;
 }
 

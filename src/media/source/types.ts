@@ -36,7 +36,7 @@ export interface MediaSink {
 export type SinkEndReason = 'stream-ended' | 'too-slow' | 'source-closed';
 
 /**
- * HTTP-FLV viewers served outside the MediaSource: the native FLV relay of a TCP stream
+ * HTTP-FLV viewers served outside the MediaSource: the native FLV relay of a stream
  * (src/media/ingest/native-flv-relay.ts, ADR 0024). 'pending' until the stream's first key frame
  * tells whether it is plain enough for the relay, then 'native' or 'bailed' for good.
  */

@@ -7,6 +7,7 @@
  * build of the addon (test/native/sanitized-addons.test.ts runs this file against a sanitizer build).
  */
 import assert from 'node:assert/strict';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { NativeFlvRelay } from '../../../src/media/ingest/native-flv-relay';
@@ -45,6 +46,7 @@ function addon(): Addon {
 
 const LIMITS: RelayLimits = { gopMaxFrames: 600, gopMaxBytes: 16 << 20, slowSkipBytes: 2 << 20, slowDropBytes: 8 << 20, stallMs: 10_000 };
 const SSRC = 0x0bad_cafe;
+const udpSenders: UdpSocket[] = [];
 const FRAME_MS = 40;
 
 // ---------------------------------------------------------------------------------------------
@@ -101,6 +103,7 @@ before(async () => {
 
 after(async () => {
   for (const s of sockets) s.destroy();
+  for (const u of udpSenders) u.close();
   for (const r of readers) r.close();
   if (viewerServer) await new Promise<void>((resolve) => viewerServer?.close(() => resolve()));
 });
@@ -575,5 +578,97 @@ describe('native FLV relay over real sockets', { skip, timeout: 60_000 }, () => 
     assert.deepEqual(b.ends, []);
     assert.equal(a.pictures.length, 5, 'nothing after the end');
     assert.deepEqual(stream.records.viewerEnds.map((e) => [e.id, e.reason]), [[a.id, 'stream-ended']]);
+  });
+
+  describe('over UDP', () => {
+    /** A relay on a UDP socket of the reader, and a sender; the records as openStream keeps them. */
+    async function openUdp(): Promise<{ relay: NativeFlvRelay; records: Records; port: number; sender: UdpSocket; send(packets: readonly Buffer[]): Promise<void> }> {
+      const reader = new NativeRtpReader(addon(), 2);
+      readers.push(reader);
+      const records: Records = { runs: [], datagrams: 0, raws: [], dataBytes: 0, states: [], params: 0, viewerEnds: [] };
+      const owner: { relay?: NativeFlvRelay } = {};
+      const socket = reader.open('127.0.0.1', 0, 1 << 20, {
+        datagram: () => records.datagrams++,
+        run: (run) => void records.runs.push({ timestamp: run.timestamp, marker: run.marker, ssrc: run.ssrc, firstSequence: run.firstSequence, count: run.count }),
+        relayState: (state, reason) => {
+          records.states.push([state, reason]);
+          owner.relay?.onState(state, reason);
+        },
+        relayParams: () => void records.params++,
+        relayViewerEnded: (id, reason, bytes) => {
+          records.viewerEnds.push({ id, reason, bytes });
+          owner.relay?.onViewerEnded(id, reason);
+        },
+      });
+      const relay = socket.startRelay(LIMITS);
+      owner.relay = relay;
+      const sender = createSocket('udp4');
+      await new Promise<void>((resolve) => sender.bind(0, '127.0.0.1', () => resolve()));
+      udpSenders.push(sender);
+      const send = async (packets: readonly Buffer[]): Promise<void> => {
+        for (const p of packets) {
+          await new Promise<void>((resolve, reject) => sender.send(p, socket.port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+          // Loopback never reorders; a pause now and then keeps the socket buffer from overflowing.
+          await delay(0);
+        }
+      };
+      return { relay, records, port: socket.port, sender, send };
+    }
+
+    function packetsOf(frames: readonly SourceFrame[], packetizer: RtpPsPacketizer): Buffer[] {
+      const packs = muxFrames(frames, 'h264');
+      return packs.flatMap((pack, i) => packetizer.packetize(pack, frames[i]?.pts ?? 0));
+    }
+
+    test('a UDP stream in order is served like a TCP one, and JavaScript can stop being fed', async () => {
+      const udp = await openUdp();
+      const viewer = await watch(udp.relay);
+      const packetizer = new RtpPsPacketizer({ ssrc: SSRC, initialSequenceNumber: 65_500, maxPayload: 1400 });
+      await udp.send(packetsOf(clip.slice(0, 10), packetizer));
+      await waitFor('native, ten pictures', () => udp.relay.state === 'native' && viewer.pictures.length === 10);
+      udp.relay.feed(false);
+      assert.equal(udp.relay.isFed, false);
+      const runsBefore = udp.records.runs.length;
+      // The sequence numbers wrap past 65535 in here.
+      await udp.send(packetsOf(clip.slice(10, 20), packetizer));
+      await waitFor('twenty pictures', () => viewer.pictures.length === 20);
+      assert.equal(udp.records.runs.length, runsBefore, 'nothing to JavaScript while the relay serves alone');
+      assert.deepEqual(viewer.pictures.map((t) => t.timestamp), steps(20));
+      assert.equal(udp.relay.state, 'native');
+    });
+
+    test('a lost UDP packet makes the relay bail: its viewer ends, JavaScript (with its reorder buffer and loss policy) is fed again', async () => {
+      const udp = await openUdp();
+      const viewer = await watch(udp.relay);
+      const packetizer = new RtpPsPacketizer({ ssrc: SSRC, initialSequenceNumber: 1, maxPayload: 1400 });
+      await udp.send(packetsOf(clip.slice(0, 5), packetizer));
+      await waitFor('native', () => udp.relay.state === 'native' && viewer.pictures.length === 5);
+      udp.relay.feed(false);
+      const next = packetsOf(clip.slice(5, 10), packetizer);
+      await udp.send([...next.slice(0, 1), ...next.slice(2)]); // the second packet of frame 5 never arrives
+      await waitFor('bailed', () => udp.relay.state === 'bailed');
+      assert.match(udp.relay.reason, /lost or out of order/);
+      await waitFor('the viewer ended, its player at EOF', () => viewer.ends.length > 0 && viewer.eof);
+      assert.deepEqual(viewer.ends, ['stream-ended']);
+      assert.equal(udp.relay.isFed, true);
+      const runsBefore = udp.records.runs.length;
+      await udp.send(packetsOf(clip.slice(10, 12), packetizer));
+      await waitFor('runs to JavaScript again', () => udp.records.runs.length > runsBefore);
+    });
+
+    test('datagrams from a second sender make the relay bail', async () => {
+      const udp = await openUdp();
+      const packetizer = new RtpPsPacketizer({ ssrc: SSRC, initialSequenceNumber: 1, maxPayload: 1400 });
+      await udp.send(packetsOf(clip.slice(0, 3), packetizer));
+      await waitFor('native', () => udp.relay.state === 'native');
+      const other = createSocket('udp4');
+      udpSenders.push(other);
+      await new Promise<void>((resolve) => other.bind(0, '127.0.0.1', () => resolve()));
+      const [packet] = packetsOf(clip.slice(3, 4), packetizer);
+      assert.ok(packet);
+      await new Promise<void>((resolve, reject) => other.send(packet, udp.port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+      await waitFor('bailed', () => udp.relay.state === 'bailed');
+      assert.match(udp.relay.reason, /second sender/);
+    });
   });
 });
