@@ -2,9 +2,8 @@
  * Native FLV relay (flv_relay.h). The rules of "plain" are those of the TypeScript demuxer
  * (src/media/ps/) on a well-behaved camera: packets come in sequence, none lost; every frame is
  * one run of them ending with a marked one, starts with a pack header, and holds whole packets
- * whose lengths are right; video
- * is one H.264 picture whose first PES carries its PTS and starts with a start code; audio is
- * G.711 in PES packets with a PTS. On such input the TypeScript pipeline and this relay write the
+ * whose lengths are right; video is one H.264 picture whose first PES carries its PTS and starts
+ * with a start code; audio is G.711 in PES packets with a PTS. On such input the TypeScript pipeline and this relay write the
  * same FLV tags (test/native/flv-relay-differential.test.ts); on anything else the relay bails
  * before it has written a tag the TypeScript pipeline would not have.
  */
