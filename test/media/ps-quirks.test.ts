@@ -3,48 +3,10 @@ import { describe, test } from 'node:test';
 import { parseAdtsHeader } from '../../src/media/codec/adts';
 import { joinAnnexB, splitAnnexB } from '../../src/media/codec/annexb';
 import type { VideoCodec } from '../../src/media/codec/types';
-import { writeSystemHeader } from '../../src/media/ps/system-header';
-import { collectingDemuxer, demuxPacks, feed, framesOf, nalsOf, packHeader, pes, psm, rawPacket, type SourceFrame } from './helpers/ps-stream';
+import { collectingDemuxer, demuxPacks, deviceSystemHeader, devicePack, feed, framesOf, H264_G711A_PSM, nalsOf, packHeader, pes, psm, rawPacket, type SourceFrame } from './helpers/ps-stream';
 import { hasFfmpeg, readMedia } from './helpers/media-files';
 
 const skip = hasFfmpeg ? false : 'ffmpeg/ffprobe not installed';
-
-function systemHeader(): Buffer {
-  const b = Buffer.alloc(18);
-  return b.subarray(0, writeSystemHeader(b, 0, 5000, [{ streamId: 0xe0, bufferBytes: 1 << 20 }, { streamId: 0xc0, bufferBytes: 4096 }]));
-}
-
-interface PackOptions {
-  stuffing?: Buffer;
-  /** PSM for key frames; null for none. Default: H.264 video + G.711A audio. */
-  psm?: Buffer | null;
-  systemHeader?: boolean;
-  /** One PES per NAL unit, each with the frame's PTS (Hikvision style). */
-  perNal?: boolean;
-  /** PES_packet_length 0 for video. */
-  unbounded?: boolean;
-  /** Packets placed after the pack header (private streams, padding, audio). */
-  extra?: Buffer[];
-}
-
-const H264_G711A_PSM = psm([
-  [0x1b, 0xe0],
-  [0x90, 0xc0],
-]);
-
-/** A pack the way devices build them, from a frame's NAL units. */
-function devicePack(frame: SourceFrame, o: PackOptions = {}): Buffer {
-  const parts: Buffer[] = [packHeader(frame.pts, o.stuffing)];
-  if (frame.keyframe) {
-    if (o.systemHeader ?? true) parts.push(systemHeader());
-    const map = o.psm === undefined ? H264_G711A_PSM : o.psm;
-    if (map) parts.push(map);
-  }
-  parts.push(...(o.extra ?? []));
-  const payloads = o.perNal ? splitAnnexB(frame.data).map((n) => joinAnnexB([n])) : [frame.data];
-  for (const p of payloads) parts.push(pes(0xe0, p, frame.pts, o.unbounded ? 0 : undefined));
-  return Buffer.concat(parts);
-}
 
 function source(file = 'h264-640x360.h264', codec: VideoCodec = 'h264', firstPts = 90000): SourceFrame[] {
   return framesOf(readMedia(file), codec, firstPts);
@@ -207,7 +169,7 @@ describe('PS field quirks (field-quirks.md, "PS over RTP")', () => {
     const src = source('h264-noise.h264');
     const packs = src.map((f) => {
       const first = f.data.subarray(0, 65000);
-      const parts = [packHeader(f.pts), systemHeader(), H264_G711A_PSM, pes(0xe0, first, f.pts)];
+      const parts = [packHeader(f.pts), deviceSystemHeader(), H264_G711A_PSM, pes(0xe0, first, f.pts)];
       for (let at = 65000; at < f.data.length; at += 65000) parts.push(pes(0xe0, f.data.subarray(at, at + 65000)));
       return Buffer.concat(parts);
     });

@@ -17,10 +17,9 @@ import { FlvSink, type FlvOutput } from '../../src/media/out/http/flv-sink';
 import { PsDemuxer } from '../../src/media/ps/demuxer';
 import { PsMuxer } from '../../src/media/ps/muxer';
 import { splitPayloads } from '../../src/media/ps/rtp-packetizer';
-import { writeSystemHeader } from '../../src/media/ps/system-header';
 import { MediaSource } from '../../src/media/source/media-source';
 import { hasFfmpeg, readMedia } from '../media/helpers/media-files';
-import { framesOf, packHeader, pes, psm, rawPacket, type SourceFrame } from '../media/helpers/ps-stream';
+import { devicePack, deviceSystemHeader, framesOf, H264_G711A_PSM, packHeader, pes, psm, rawPacket, type DevicePackOptions, type SourceFrame } from '../media/helpers/ps-stream';
 import { mutate, pick, randomBelow, randomBytes, randomInt, seededRandom } from '../helpers/random';
 
 // ---------------------------------------------------------------------------------------------
@@ -346,43 +345,6 @@ function muxed(frames: readonly TimedFrame[], o: MuxOptions = {}): Pack[] {
   return packs;
 }
 
-function systemHeader(): Buffer {
-  const b = Buffer.alloc(18);
-  return b.subarray(0, writeSystemHeader(b, 0, 5000, [{ streamId: 0xe0, bufferBytes: 1 << 20 }, { streamId: 0xc0, bufferBytes: 4096 }]));
-}
-
-const H264_G711A_PSM = psm([
-  [0x1b, 0xe0],
-  [0x90, 0xc0],
-]);
-
-interface DevicePackOptions {
-  stuffing?: Buffer;
-  /** PSM for key frames; null for none. Default: H.264 + G.711A. */
-  psm?: Buffer | null;
-  systemHeader?: boolean;
-  /** One PES per NAL unit, each with the frame's PTS (Hikvision). */
-  perNal?: boolean;
-  /** PES_packet_length 0 for video. */
-  unbounded?: boolean;
-  /** Packets after the pack header (and system header and PSM), before the video. */
-  extra?: Buffer[];
-}
-
-/** A pack the way devices build them (as test/media/ps-quirks.test.ts does). */
-function devicePack(frame: SourceFrame, o: DevicePackOptions = {}): Buffer {
-  const parts: Buffer[] = [packHeader(frame.pts, o.stuffing)];
-  if (frame.keyframe) {
-    if (o.systemHeader ?? true) parts.push(systemHeader());
-    const map = o.psm === undefined ? H264_G711A_PSM : o.psm;
-    if (map) parts.push(map);
-  }
-  parts.push(...(o.extra ?? []));
-  const payloads = o.perNal ? splitAnnexB(frame.data).map((n) => joinAnnexB([n])) : [frame.data];
-  for (const p of payloads) parts.push(pes(0xe0, p, frame.pts, o.unbounded ? 0 : undefined));
-  return Buffer.concat(parts);
-}
-
 function devicePacks(frames: readonly TimedFrame[], options: (f: TimedFrame, i: number) => DevicePackOptions = () => ({})): Pack[] {
   return frames.map((f, i) => ({ data: devicePack(f, options(f, i)), timestamp: f.pts }));
 }
@@ -512,7 +474,7 @@ describe('streams the relay may serve or hand over: if it serves them, it serves
             if (!f.keyframe) return [{ data: devicePack(f), timestamp: f.pts }];
             const nals = splitAnnexB(f.data);
             return [
-              { data: Buffer.concat([packHeader(f.pts), systemHeader(), H264_G711A_PSM, pes(0xe0, joinAnnexB(nals.slice(0, 2)), f.pts)]), timestamp: f.pts },
+              { data: Buffer.concat([packHeader(f.pts), deviceSystemHeader(), H264_G711A_PSM, pes(0xe0, joinAnnexB(nals.slice(0, 2)), f.pts)]), timestamp: f.pts },
               { data: Buffer.concat([packHeader(f.pts), pes(0xe0, joinAnnexB(nals.slice(2)), f.pts)]), timestamp: f.pts },
             ];
           }),

@@ -484,6 +484,16 @@ typedef struct {
   size_t start, end;
 } nal;
 
+/* Adds the NAL unit [start, end) less its trailing zero bytes, if anything is left; 0 when `out` is full. */
+static int push_nal(const uint8_t *b, size_t start, size_t end, nal *out, size_t max, size_t *count) {
+  while (end > start && b[end - 1] == 0) end--;
+  if (end <= start) return 1;
+  if (*count == max) return 0;
+  out[*count].start = start;
+  out[(*count)++].end = end;
+  return 1;
+}
+
 /* NAL units of an Annex B buffer, by the rules of findNalUnits (src/media/codec/annexb.ts). */
 static size_t find_nals(const uint8_t *b, size_t len, nal *out, size_t max, int *overflow) {
   size_t count = 0;
@@ -496,17 +506,9 @@ static size_t find_nals(const uint8_t *b, size_t len, nal *out, size_t max, int 
     i = (size_t)(hit - b);
     if (b[i - 1] == 0 && b[i - 2] == 0) {
       size_t code = i >= 3 && b[i - 3] == 0 ? i - 3 : i - 2;
-      if (current >= 0) {
-        size_t end = code;
-        while (end > (size_t)current && b[end - 1] == 0) end--;
-        if (end > (size_t)current) {
-          if (count == max) {
-            *overflow = 1;
-            return count;
-          }
-          out[count].start = (size_t)current;
-          out[count++].end = end;
-        }
+      if (current >= 0 && !push_nal(b, (size_t)current, code, out, max, &count)) {
+        *overflow = 1;
+        return count;
       }
       current = (long)i + 1;
       i += 3;
@@ -514,18 +516,7 @@ static size_t find_nals(const uint8_t *b, size_t len, nal *out, size_t max, int 
       i += 1;
     }
   }
-  if (current >= 0) {
-    size_t end = len;
-    while (end > (size_t)current && b[end - 1] == 0) end--;
-    if (end > (size_t)current) {
-      if (count == max) {
-        *overflow = 1;
-        return count;
-      }
-      out[count].start = (size_t)current;
-      out[count++].end = end;
-    }
-  }
+  if (current >= 0 && !push_nal(b, (size_t)current, len, out, max, &count)) *overflow = 1;
   return count;
 }
 

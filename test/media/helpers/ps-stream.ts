@@ -1,4 +1,4 @@
-import { splitAccessUnits, splitAnnexB } from '../../../src/media/codec/annexb';
+import { joinAnnexB, splitAccessUnits, splitAnnexB } from '../../../src/media/codec/annexb';
 import { isRandomAccessNal, nalType } from '../../../src/media/codec/nal-unit';
 import type { AccessUnit, MediaParams, VideoCodec } from '../../../src/media/codec/types';
 import { PsDemuxer } from '../../../src/media/ps/demuxer';
@@ -6,6 +6,7 @@ import { PsMuxer } from '../../../src/media/ps/muxer';
 import { writePackHeader } from '../../../src/media/ps/pack-header';
 import { writePesHeader } from '../../../src/media/ps/pes-header';
 import { splitPayloads } from '../../../src/media/ps/rtp-packetizer';
+import { writeSystemHeader } from '../../../src/media/ps/system-header';
 
 export interface SourceFrame {
   data: Buffer;
@@ -118,4 +119,42 @@ export function psm(entries: [number, number][], options: { version?: number; ma
 /** The NAL units of frames, for byte-exact comparison. */
 export function nalsOf(frames: readonly { data: Buffer }[]): Buffer[][] {
   return frames.map((f) => splitAnnexB(f.data));
+}
+
+/** A system header for H.264 on 0xE0 and G.711 on 0xC0, as devices send with key frames. */
+export function deviceSystemHeader(): Buffer {
+  const b = Buffer.alloc(18);
+  return b.subarray(0, writeSystemHeader(b, 0, 5000, [{ streamId: 0xe0, bufferBytes: 1 << 20 }, { streamId: 0xc0, bufferBytes: 4096 }]));
+}
+
+export const H264_G711A_PSM = psm([
+  [0x1b, 0xe0],
+  [0x90, 0xc0],
+]);
+
+export interface DevicePackOptions {
+  stuffing?: Buffer;
+  /** PSM for key frames; null for none. Default: H.264 video + G.711A audio. */
+  psm?: Buffer | null;
+  systemHeader?: boolean;
+  /** One PES per NAL unit, each with the frame's PTS (Hikvision style). */
+  perNal?: boolean;
+  /** PES_packet_length 0 for video. */
+  unbounded?: boolean;
+  /** Packets placed after the pack header (and system header and PSM), before the video. */
+  extra?: Buffer[];
+}
+
+/** A pack the way devices build them, from a frame's NAL units. */
+export function devicePack(frame: SourceFrame, o: DevicePackOptions = {}): Buffer {
+  const parts: Buffer[] = [packHeader(frame.pts, o.stuffing)];
+  if (frame.keyframe) {
+    if (o.systemHeader ?? true) parts.push(deviceSystemHeader());
+    const map = o.psm === undefined ? H264_G711A_PSM : o.psm;
+    if (map) parts.push(map);
+  }
+  parts.push(...(o.extra ?? []));
+  const payloads = o.perNal ? splitAnnexB(frame.data).map((n) => joinAnnexB([n])) : [frame.data];
+  for (const p of payloads) parts.push(pes(0xe0, p, frame.pts, o.unbounded ? 0 : undefined));
+  return Buffer.concat(parts);
 }
