@@ -278,6 +278,18 @@ async function watch(relay: NativeFlvRelay, options: { read?: boolean } = {}): P
   return viewer;
 }
 
+/** A relay serving the clip's first five frames to two viewers, each of which has them. */
+async function servingTwo(): Promise<{ stream: Stream; relay: NativeFlvRelay; camera: Camera; viewers: [Viewer, Viewer] }> {
+  const stream = openStream();
+  const { relay } = stream;
+  const camera = await Camera.connect(stream);
+  await camera.send(clip.slice(0, 5));
+  await waitFor('native', () => relay.state === 'native');
+  const viewers: [Viewer, Viewer] = [await watch(relay), await watch(relay)];
+  await waitFor('the GOP', () => viewers.every((v) => v.pictures.length === 5));
+  return { stream, relay, camera, viewers };
+}
+
 /** The picture timestamps a viewer should see for `n` frames at 25 fps from its first. */
 function steps(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i * FRAME_MS);
@@ -452,14 +464,7 @@ describe('native FLV relay over real sockets', { skip, timeout: 60_000 }, () => 
   });
 
   test('a viewer whose player closes the connection is ended as closed', async () => {
-    const stream = openStream();
-    const { relay } = stream;
-    const camera = await Camera.connect(stream);
-    await camera.send(clip.slice(0, 5));
-    await waitFor('native', () => relay.state === 'native');
-    const viewer = await watch(relay);
-    const other = await watch(relay);
-    await waitFor('the GOP', () => viewer.pictures.length === 5 && other.pictures.length === 5);
+    const { stream, relay, camera, viewers: [viewer, other] } = await servingTwo();
     assert.equal(relay.viewerCount, 2);
     viewer.client.destroy();
     await waitFor('the viewer ended', () => viewer.ends.length > 0);
@@ -534,14 +539,7 @@ describe('native FLV relay over real sockets', { skip, timeout: 60_000 }, () => 
   });
 
   test('close() after the socket closed ends each viewer once, with stream-ended', async () => {
-    const stream = openStream();
-    const { relay } = stream;
-    const camera = await Camera.connect(stream);
-    await camera.send(clip.slice(0, 5));
-    await waitFor('native', () => relay.state === 'native');
-    const a = await watch(relay);
-    const b = await watch(relay);
-    await waitFor('the GOP', () => a.pictures.length === 5 && b.pictures.length === 5);
+    const { stream, relay, camera, viewers: [a, b] } = await servingTwo();
     stream.socket.close();
     relay.close();
     relay.close();
@@ -557,14 +555,7 @@ describe('native FLV relay over real sockets', { skip, timeout: 60_000 }, () => 
   });
 
   test('endViewer(id) ends that viewer (stream-ended, its player at EOF) and no other', async () => {
-    const stream = openStream();
-    const { relay } = stream;
-    const camera = await Camera.connect(stream);
-    await camera.send(clip.slice(0, 5));
-    await waitFor('native', () => relay.state === 'native');
-    const a = await watch(relay);
-    const b = await watch(relay);
-    await waitFor('the GOP', () => a.pictures.length === 5 && b.pictures.length === 5);
+    const { stream, relay, camera, viewers: [a, b] } = await servingTwo();
     relay.endViewer(a.id);
     await waitFor('the viewer ended, its player at EOF', () => a.ends.length > 0 && a.eof);
     assert.deepEqual(a.ends, ['stream-ended']);
