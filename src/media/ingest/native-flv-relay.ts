@@ -4,7 +4,8 @@ import { descriptorOf } from './descriptor';
 import type { NativeRelayStats, NativeRtpReader, RelayLimits, RelayState, RelayViewerEndReason } from './native-rtp-recv';
 
 export interface NativeFlvRelayEvents {
-  state: [state: RelayState, reason: string];
+  /** `fedAgain`: it bailed while standing in for JavaScript, which now gets the packets again after a gap. */
+  state: [state: RelayState, reason: string, fedAgain: boolean];
   /** The SPS and PPS the relay's sequence header now carries. */
   params: [sps: Buffer, pps: Buffer];
 }
@@ -102,8 +103,9 @@ export class NativeFlvRelay extends EventEmitter<NativeFlvRelayEvents> {
   onState(state: RelayState, reason: string): void {
     this.current = state;
     this.why = reason;
+    const fedAgain = state === 'bailed' && !this.fed;
     if (state === 'bailed') this.fed = true;
-    this.emit('state', state, reason);
+    this.emit('state', state, reason, fedAgain);
   }
 
   /** PARAMS record. */

@@ -65,8 +65,8 @@ export class StreamPipeline {
   }
 
   /**
-   * The native FLV relay of a TCP stream read by native/rtp-recv (options.nativeFlvRelay), once
-   * the ingest has one (after start(); for TCP active, after connect()). Undefined otherwise.
+   * The native FLV relay of a stream read by native/rtp-recv (options.nativeFlvRelay), once the
+   * ingest has one (after start(); for TCP active, after connect()). Undefined otherwise.
    */
   get relay(): NativeFlvRelay | undefined {
     return this.findRelay();
@@ -118,11 +118,6 @@ export class StreamPipeline {
     return stats;
   }
 
-  /** Whether the native relay stands in for JavaScript now (it serves, and no JavaScript sink is attached). */
-  get relayAlone(): boolean {
-    const relay = this.relay;
-    return relay !== undefined && !relay.isFed;
-  }
 
   /** Stops receiving and ends the source (sinks get 'stream-ended'). Idempotent. */
   close(reason: string): Promise<void> {
@@ -139,8 +134,9 @@ export class StreamPipeline {
   private watchRelay(relay: NativeFlvRelay): void {
     this.watchedRelay = relay;
     this.source.externalFlv = relay;
-    relay.on('state', (state) => {
-      if (state === 'bailed') this.resumeFeed();
+    relay.on('state', (state, _reason, fedAgain) => {
+      // A bail while JavaScript was fed all along leaves its demuxer as it is.
+      if (fedAgain) this.resumeFeed();
       else this.updateFeed();
     });
     relay.on('params', (sps, pps) => {
@@ -215,7 +211,8 @@ class RelayRates {
   private at = 0;
   private frames = 0;
   private bytes = 0;
-  private fps = 0;
+  /** Undefined until a second has been measured: the source's own rates (recent, decaying) stand until then. */
+  private fps: number | undefined;
   private kbps = 0;
 
   /** Updates `source` (fps, bitrate, frame counts) from the relay's counters, over at least a second. */
@@ -234,8 +231,10 @@ class RelayRates {
       this.frames = frames;
       this.bytes = relay.bytes;
     }
-    source.fps = this.fps;
-    source.bitrateKbps = this.kbps;
+    if (this.fps !== undefined) {
+      source.fps = this.fps;
+      source.bitrateKbps = this.kbps;
+    }
     source.videoFrames = Math.max(source.videoFrames, relay.videoFrames);
     source.audioFrames = Math.max(source.audioFrames, relay.audioFrames);
     source.keyframes = Math.max(source.keyframes, relay.keyframes);

@@ -597,13 +597,21 @@ describe('native FLV relay over real sockets', { skip, timeout: 60_000 }, () => 
       await new Promise<void>((resolve) => sender.bind(0, '127.0.0.1', () => resolve()));
       udpSenders.push(sender);
       const send = async (packets: readonly Buffer[]): Promise<void> => {
-        for (const p of packets) {
+        for (const [i, p] of packets.entries()) {
           await new Promise<void>((resolve, reject) => sender.send(p, socket.port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
-          // Loopback never reorders; a pause now and then keeps the socket buffer from overflowing.
-          await delay(0);
+          // Loopback never reorders, but a full socket buffer drops: a loaded machine's reader
+          // thread may sleep a while, so the sender paces itself (a lost packet makes the relay bail).
+          if (i % 8 === 7) await delay(2);
         }
       };
       return { relay, records, port: socket.port, sender, send };
+    }
+
+    /** waitFor, whose timeout says what state the relay was in. */
+    function relayWait(relay: NativeFlvRelay, what: string, condition: () => boolean): Promise<void> {
+      return waitFor(what, condition, 5000).catch((err: unknown) => {
+        throw new Error(`${err instanceof Error ? err.message : String(err)}; the relay is ${relay.state} (${relay.reason})`);
+      });
     }
 
     function packetsOf(frames: readonly SourceFrame[], packetizer: RtpPsPacketizer): Buffer[] {
@@ -616,13 +624,13 @@ describe('native FLV relay over real sockets', { skip, timeout: 60_000 }, () => 
       const viewer = await watch(udp.relay);
       const packetizer = new RtpPsPacketizer({ ssrc: SSRC, initialSequenceNumber: 65_500, maxPayload: 1400 });
       await udp.send(packetsOf(clip.slice(0, 10), packetizer));
-      await waitFor('native, ten pictures', () => udp.relay.state === 'native' && viewer.pictures.length === 10);
+      await relayWait(udp.relay, 'native, ten pictures', () => udp.relay.state === 'native' && viewer.pictures.length === 10);
       udp.relay.feed(false);
       assert.equal(udp.relay.isFed, false);
       const runsBefore = udp.records.runs.length;
       // The sequence numbers wrap past 65535 in here.
       await udp.send(packetsOf(clip.slice(10, 20), packetizer));
-      await waitFor('twenty pictures', () => viewer.pictures.length === 20);
+      await relayWait(udp.relay, 'twenty pictures', () => viewer.pictures.length === 20);
       assert.equal(udp.records.runs.length, runsBefore, 'nothing to JavaScript while the relay serves alone');
       assert.deepEqual(viewer.pictures.map((t) => t.timestamp), steps(20));
       assert.equal(udp.relay.state, 'native');
