@@ -268,10 +268,8 @@ static int same_source(const struct sockaddr_storage *a, const struct sockaddr_s
   return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
 }
 
-/* Adds an RTP packet to the socket's open run, or opens one; 0 when it had to be dropped. */
-static int append_rtp(rtp_socket *s, const uint8_t *data, size_t len, const struct sockaddr_storage *from) {
-  size_t offset, payload_len;
-  if (!rtp_payload(data, len, &offset, &payload_len)) return append(s, data, len, from);
+/* Adds an RTP packet (its payload at `offset`) to the socket's open run, or opens one; 0 when it had to be dropped. */
+static int append_rtp(rtp_socket *s, const uint8_t *data, size_t len, size_t offset, size_t payload_len, const struct sockaddr_storage *from) {
   uint16_t seq = (uint16_t)(data[2] << 8 | data[3]);
   uint32_t ts = get32(data + 4), ssrc = get32(data + 8);
   uint8_t pt = data[1] & 0x7f, marker = data[1] >> 7;
@@ -426,31 +424,27 @@ static void relay_want_write(void *ctx, int fd, uint32_t viewer, int on) {
   epoll_ctl(c->r->epfd, EPOLL_CTL_MOD, fd, &ev);
 }
 
-/* The relay's part of an RTP packet of the connection; whether JavaScript is to get it too. */
-static int relay_take(rtp_socket *s, const uint8_t *packet, size_t len) {
-  if (s->relay == NULL) return 1;
-  size_t offset, payload_len;
-  if (rtp_payload(packet, len, &offset, &payload_len)) {
-    relay_packet(s->relay, packet + offset, payload_len, get32(packet + 4), get32(packet + 8), packet[1] & 0x7f, packet[1] >> 7,
-                 (uint16_t)(packet[2] << 8 | packet[3]));
-  }
-  return !s->unfed;
-}
-
 /*
- * The relay's part of a UDP datagram: from one sender only (the first one's address is kept as
- * the socket's peer, which replayed runs name); whether JavaScript is to get it too.
+ * One packet of a socket, parsed once: an RTP packet goes to the relay (if any), and to
+ * JavaScript in a run unless the relay serves alone; anything else (RTCP, not RTP) as it came.
+ * Over UDP the relay takes one sender only: the first one's address is kept as the socket's
+ * peer, which replayed runs name. 0 when the packet had to be dropped.
  */
-static int relay_take_datagram(rtp_socket *s, const uint8_t *packet, size_t len, const struct sockaddr_storage *from) {
-  if (s->relay == NULL) return 1;
-  if (relay_state(s->relay) != RELAY_BAILED) {
-    if (!s->peer_known) {
-      s->peer = *from;
-      s->peer_known = 1;
+static int take_packet(rtp_socket *s, const uint8_t *data, size_t len, const struct sockaddr_storage *from) {
+  size_t offset = 0, payload_len = 0;
+  int rtp = rtp_payload(data, len, &offset, &payload_len);
+  if (s->relay != NULL && relay_state(s->relay) != RELAY_BAILED) {
+    if (s->kind == KIND_UDP) {
+      if (!s->peer_known) {
+        s->peer = *from;
+        s->peer_known = 1;
+      }
+      if (!same_source(from, &s->peer)) relay_bail(s->relay, "a second sender");
     }
-    if (!same_source(from, &s->peer)) relay_bail(s->relay, "a second sender");
+    if (rtp) relay_packet(s->relay, data + offset, payload_len, get32(data + 4), get32(data + 8), data[1] & 0x7f, data[1] >> 7, (uint16_t)(data[2] << 8 | data[3]));
   }
-  return relay_take(s, packet, len);
+  if (s->unfed) return 1;
+  return rtp ? append_rtp(s, data, len, offset, payload_len, from) : append(s, data, len, from);
 }
 
 /*
@@ -491,17 +485,11 @@ static void frame_connection(rtp_socket *s) {
     const uint8_t *packet = s->in + p + 2;
     size_t len = end - p - 2;
     uint8_t b1 = packet[1];
-    int ok;
-    if (b1 >= 192 && b1 <= 223) {
-      ok = s->unfed ? 1 : append(s, packet, len, &s->peer);
-    } else {
-      if (!s->ssrc_known) {
-        s->conn_ssrc = get32(packet + 8);
-        s->ssrc_known = 1;
-      }
-      ok = relay_take(s, packet, len) ? append_rtp(s, packet, len, &s->peer) : 1;
+    if (!(b1 >= 192 && b1 <= 223) && !s->ssrc_known) {
+      s->conn_ssrc = get32(packet + 8);
+      s->ssrc_known = 1;
     }
-    if (ok) s->datagrams++;
+    if (take_packet(s, packet, len, &s->peer)) s->datagrams++;
     else s->dropped++;
     p = end;
   }
@@ -606,10 +594,7 @@ static void drain(rtp_socket *s, uint8_t *buffers, struct mmsghdr *msgs, struct 
     for (int i = 0; i < n; i++) {
       if (msgs[i].msg_hdr.msg_namelen == 0) continue;
       size_t len = msgs[i].msg_len;
-      if (!relay_take_datagram(s, iov[i].iov_base, len, &addrs[i])) {
-        s->datagrams++;
-        s->bytes += len;
-      } else if (append_rtp(s, iov[i].iov_base, len, &addrs[i])) {
+      if (take_packet(s, iov[i].iov_base, len, &addrs[i])) {
         s->datagrams++;
         s->bytes += len;
       } else {

@@ -69,13 +69,13 @@ export class StreamPipeline {
    * ingest has one (after start(); for TCP active, after connect()). Undefined otherwise.
    */
   get relay(): NativeFlvRelay | undefined {
-    return this.findRelay();
+    return this.watchedRelay;
   }
 
-  private findRelay(): NativeFlvRelay | undefined {
-    const relay = 'relay' in this.ingest ? (this.ingest.relay as NativeFlvRelay | undefined) : undefined;
+  /** After start() and connect(): a relay the ingest started is watched from now on. */
+  private findRelay(): void {
+    const relay = this.ingest.relay;
     if (relay !== undefined && relay !== this.watchedRelay) this.watchRelay(relay);
-    return relay;
   }
 
   /** Binds the port (udp, tcp-passive); tcp-active: then call connect(). */

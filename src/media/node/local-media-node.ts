@@ -7,11 +7,12 @@ import { createMediaHttpServer, type MediaHttpServer } from '../out/http/media-h
 import { createRtspServer, type RtspServer } from '../out/rtsp/rtsp-server';
 import { RecordingPlayer } from '../playback/recording-player';
 import { SegmentWriter } from '../record/segment-writer';
-import { MediaSource } from '../source/media-source';
+import { MEDIA_SOURCE_DEFAULTS, MediaSource } from '../source/media-source';
 import type { MediaNodeOptions } from './options';
 import { playbackEndGuard } from './playback-end-guard';
 import type { RtpIngestStats } from '../ingest/types';
 import type { RelayLimits } from '../ingest/native-rtp-recv';
+import { DEFAULT_FLV_STALL_TIMEOUT_MS } from '../out/http/flv-viewers';
 import {
   EMPTY_RTP_TOTALS,
   type ForwardInfo,
@@ -47,8 +48,14 @@ interface PlaybackSession {
 
 const WATCH_INTERVAL_MS = 1000;
 
-/** The native FLV relay polices its viewers as the MediaSource and FlvViewers police theirs (their defaults). */
-const RELAY_LIMITS: RelayLimits = { gopMaxFrames: 600, gopMaxBytes: 16 * 1024 * 1024, slowSkipBytes: 2 * 1024 * 1024, slowDropBytes: 8 * 1024 * 1024, stallMs: 15_000 };
+/** The native FLV relay polices its viewers as the MediaSource and FlvViewers police theirs. */
+const RELAY_LIMITS: RelayLimits = {
+  gopMaxFrames: MEDIA_SOURCE_DEFAULTS.gopCacheMaxFrames,
+  gopMaxBytes: MEDIA_SOURCE_DEFAULTS.gopCacheMaxBytes,
+  slowSkipBytes: MEDIA_SOURCE_DEFAULTS.slowSkipBytes,
+  slowDropBytes: MEDIA_SOURCE_DEFAULTS.slowDropBytes,
+  stallMs: DEFAULT_FLV_STALL_TIMEOUT_MS,
+};
 
 export class MediaNodeStreamError extends Error {
   override readonly name = 'MediaNodeStreamError';

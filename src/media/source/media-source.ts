@@ -37,6 +37,14 @@ interface SinkState {
   missedKeyframes: number;
 }
 
+/** The limits a MediaSource polices its cache and sinks with unless told otherwise (the native FLV relay uses them too). */
+export const MEDIA_SOURCE_DEFAULTS = {
+  gopCacheMaxFrames: 600,
+  gopCacheMaxBytes: 16 * 1024 * 1024,
+  slowSkipBytes: 2 * 1024 * 1024,
+  slowDropBytes: 8 * 1024 * 1024,
+} as const;
+
 /** A viewer still behind after this many key frames is dropped rather than kept half-attached. */
 const MAX_MISSED_KEYFRAMES = 3;
 
@@ -71,10 +79,10 @@ export class MediaSource extends EventEmitter<MediaSourceEvents> {
     private readonly options: MediaSourceOptions = {},
   ) {
     super();
-    this.gopMaxFrames = options.gopCacheMaxFrames ?? 600;
-    this.gopMaxBytes = options.gopCacheMaxBytes ?? 16 * 1024 * 1024;
-    this.slowSkipBytes = options.slowSkipBytes ?? 2 * 1024 * 1024;
-    this.slowDropBytes = options.slowDropBytes ?? 8 * 1024 * 1024;
+    this.gopMaxFrames = options.gopCacheMaxFrames ?? MEDIA_SOURCE_DEFAULTS.gopCacheMaxFrames;
+    this.gopMaxBytes = options.gopCacheMaxBytes ?? MEDIA_SOURCE_DEFAULTS.gopCacheMaxBytes;
+    this.slowSkipBytes = options.slowSkipBytes ?? MEDIA_SOURCE_DEFAULTS.slowSkipBytes;
+    this.slowDropBytes = options.slowDropBytes ?? MEDIA_SOURCE_DEFAULTS.slowDropBytes;
     this.now = options.now ?? Date.now;
     this.frameRate = new RateWindow(this.now);
     this.byteRate = new RateWindow(this.now);

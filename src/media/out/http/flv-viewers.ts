@@ -16,6 +16,9 @@ export type FlvTransport = 'http-flv' | 'ws-flv';
  */
 const RELAY_DECISION_WAIT_MS = 10_000;
 
+/** How long an FLV viewer's backlog may stay unshrunk before it is cut off, unless configured. */
+export const DEFAULT_FLV_STALL_TIMEOUT_MS = 15_000;
+
 const FLV_HEADERS = { ...CORS_HEADERS, 'Content-Type': 'video/x-flv', 'Cache-Control': 'no-cache, no-store' };
 
 /** A viewer the native FLV relay serves: the relay writes to its socket, this keeps the count. */

@@ -4,7 +4,7 @@ import { WebSocketServer } from 'ws';
 import type { Logger } from '../../../logger';
 import type { UrlTokenSigner } from '../../access/url-token';
 import type { MediaSource } from '../../source/media-source';
-import { FlvViewers } from './flv-viewers';
+import { DEFAULT_FLV_STALL_TIMEOUT_MS, FlvViewers } from './flv-viewers';
 import { HlsService } from './hls-service';
 import { ALLOWED_METHODS, rejectUpgrade, sendError, sendPreflight, type HttpFailure } from './replies';
 import { parseMediaTarget, type MediaRoute } from './route';
@@ -67,7 +67,7 @@ export function createMediaHttpServer(options: MediaHttpServerOptions): MediaHtt
   const logger = options.logger.child({ component: 'media-http' });
   const maxUrlLength = options.maxUrlLength ?? 2048;
   const counters = { requests: 0, rejected: 0 };
-  const flv = new FlvViewers(logger, options.flvStallTimeoutMs ?? 15_000);
+  const flv = new FlvViewers(logger, options.flvStallTimeoutMs ?? DEFAULT_FLV_STALL_TIMEOUT_MS);
   const hls = new HlsService({
     targetDurationSec: options.hlsTargetDurationSec ?? 2,
     windowSize: options.hlsWindow ?? 6,
